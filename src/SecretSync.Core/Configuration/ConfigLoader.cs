@@ -1,0 +1,463 @@
+using System.Collections.Frozen;
+using SecretSync.Core.Model;
+using SecretSync.Core.Providers;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SecretSync.Core.Configuration;
+
+/// <summary>Reads and validates the configuration file of DESIGN §2.</summary>
+/// <remarks>
+/// Works on text only: the caller reads the file. Every problem is collected, not just the first, and
+/// each names the file, line, column and field.
+/// </remarks>
+public static class ConfigLoader
+{
+    private static readonly string[] TopKeys = ["cluster", "providers", "bundles", "sync", "audit", "server", "leaderElection"];
+    private static readonly string[] BundleKeys = ["provider", "namespaces", "secrets"];
+    private static readonly string[] SelectorKeys = ["matchLabels", "matchExpressions"];
+    private static readonly string[] ExpressionKeys = ["key", "operator", "values"];
+    private static readonly string[] MappingKeys = ["source", "target", "keys", "type"];
+    private static readonly string[] SyncKeys =
+        ["interval", "jitter", "onSourceDeleted", "onVersionDeleted", "revocationBrake", "concurrency", "kubernetes", "providerQps"];
+    private static readonly string[] AuditKeys = ["sinks", "file", "postgres", "hmacKey"];
+    private static readonly string[] LeaderKeys = ["enabled", "namespace", "leaseName", "leaseDuration", "renewDeadline", "retryPeriod"];
+
+    /// <summary>Parses and validates a configuration.</summary>
+    /// <param name="yamlText">The file's content.</param>
+    /// <param name="fileName">The file name as the user gave it; used in error locations.</param>
+    /// <param name="providers">The registered provider types, which validate their own settings.</param>
+    public static ConfigResult Parse(string yamlText, string fileName, ProviderRegistry providers)
+    {
+        ArgumentNullException.ThrowIfNull(yamlText);
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(providers);
+
+        var reader = new ConfigReader(fileName);
+        var start = new SourceLocation(fileName, 1, 1);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yamlText));
+        }
+        catch (YamlException e)
+        {
+            return new ConfigResult.Invalid([new ConfigError(reader.At(e.Start), "", $"invalid YAML: {(e.InnerException ?? e).Message}")]);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            reader.Report(stream.Documents[1].RootNode, "", "expected one YAML document, found several");
+        }
+
+        var root = reader.Open(stream.Documents.FirstOrDefault()?.RootNode, "", start, TopKeys);
+        var cluster = root.RequiredText("cluster");
+        var providerSettings = ReadProviders(reader, root.Map("providers", null), providers);
+        var config = new SyncConfig
+        {
+            Cluster = cluster,
+            Providers = providerSettings,
+            Bundles = ReadBundles(reader, root.Map("bundles", null), providerSettings.Keys),
+            Sync = ReadSync(root.Map("sync", SyncKeys)),
+            Audit = ReadAudit(reader, root.Map("audit", AuditKeys)),
+            Server = new ServerSettings { Port = root.Map("server", ["port"]).Int("port", new ServerSettings().Port, 1, 65535) },
+            LeaderElection = ReadLeaderElection(reader, root.Map("leaderElection", LeaderKeys)),
+        };
+
+        return reader.Errors.Count == 0 ? new ConfigResult.Valid(config) : new ConfigResult.Invalid(reader.Errors);
+    }
+
+    private static FrozenDictionary<string, ProviderSettings> ReadProviders(ConfigReader reader, Section section, ProviderRegistry registry)
+    {
+        var result = new Dictionary<string, ProviderSettings>(StringComparer.Ordinal);
+        foreach (var (name, keyNode, value) in section.Entries())
+        {
+            var field = section.FieldOf(name);
+            RequireLabel(reader, keyNode, field, name, "provider name");
+            var entry = reader.Open(value, field, reader.At(keyNode), allowedKeys: null);
+            var type = entry.RequiredText("type");
+            var values = new Dictionary<string, SettingValue>(StringComparer.Ordinal);
+            foreach (var (key, _, setting) in entry.Entries().Where(e => e.Key != "type"))
+            {
+                Flatten(reader, setting, key, values);
+            }
+
+            // The name is known even when the entry is broken, so bundles naming it do not cascade errors.
+            var settings = new ProviderSettings(name, type.Length == 0 ? "unknown" : type, values, entry.Location);
+            result[name] = settings;
+            if (type.Length == 0)
+            {
+                continue;
+            }
+
+            if (!registry.TryGet(type, out var provider))
+            {
+                reader.Report(entry.Get("type")!, entry.FieldOf("type"),
+                    $"unknown provider type '{type}'{Suggestions.Hint(type, registry.Types)}; known types: {string.Join(", ", registry.Types)}");
+                continue;
+            }
+
+            foreach (var error in provider.Validate(settings))
+            {
+                reader.Report(settings.LocationOf(error.Key) ?? entry.Location, entry.FieldOf(error.Key), error.Message);
+            }
+        }
+
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    // Nested maps become dotted keys and lists indexed keys, as ProviderSettings documents.
+    private static void Flatten(ConfigReader reader, YamlNode node, string key, Dictionary<string, SettingValue> into)
+    {
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                foreach (var (childKey, child) in mapping.Children)
+                {
+                    Flatten(reader, child, $"{key}.{(childKey as YamlScalarNode)?.Value ?? childKey.ToString()}", into);
+                }
+
+                break;
+            case YamlSequenceNode sequence:
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    Flatten(reader, sequence.Children[i], $"{key}.{i}", into);
+                }
+
+                break;
+            case YamlScalarNode scalar:
+                into[key] = new SettingValue(ConfigReader.IsNull(scalar) ? "" : scalar.Value ?? "", reader.At(scalar));
+                break;
+        }
+    }
+
+    private static FrozenDictionary<string, BundleConfig> ReadBundles(ConfigReader reader, Section section, IEnumerable<string> providerNames)
+    {
+        var known = providerNames.ToList();
+        var result = new Dictionary<string, BundleConfig>(StringComparer.Ordinal);
+        foreach (var (name, keyNode, value) in section.Entries())
+        {
+            var field = section.FieldOf(name);
+            RequireLabel(reader, keyNode, field, name, "bundle name");
+            var bundle = reader.Open(value, field, reader.At(keyNode), BundleKeys);
+            var provider = bundle.RequiredText("provider");
+            if (provider.Length > 0 && !known.Contains(provider, StringComparer.Ordinal))
+            {
+                reader.Report(bundle.Get("provider")!, bundle.FieldOf("provider"),
+                    $"no provider named '{provider}'{Suggestions.Hint(provider, known)}; configured providers: {(known.Count == 0 ? "none" : string.Join(", ", known))}");
+            }
+
+            var selector = ReadSelector(reader, bundle.Map("namespaces", SelectorKeys));
+            var secrets = ReadMappings(reader, bundle);
+            result[name] = new BundleConfig(name, provider, selector, secrets);
+        }
+
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static LabelSelector ReadSelector(ConfigReader reader, Section section)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var matchLabels = section.Map("matchLabels", null);
+        foreach (var (key, keyNode, value) in matchLabels.Entries())
+        {
+            var field = matchLabels.FieldOf(key);
+            RequireLabelKey(reader, keyNode, field, key);
+            if (reader.Scalar(value, field, "a label value") is { } text)
+            {
+                RequireLabelValue(reader, value, field, text);
+                labels[key] = text;
+            }
+        }
+
+        var expressions = new List<LabelRequirement>();
+        var list = section.List("matchExpressions");
+        for (var i = 0; i < list.Count; i++)
+        {
+            var field = $"{section.FieldOf("matchExpressions")}[{i}]";
+            var entry = reader.Open(list[i], field, reader.At(list[i]), ExpressionKeys);
+            var key = entry.RequiredText("key");
+            if (key.Length > 0)
+            {
+                RequireLabelKey(reader, entry.Get("key")!, entry.FieldOf("key"), key);
+            }
+
+            var values = ReadStrings(reader, entry, "values");
+            foreach (var (text, node) in values)
+            {
+                RequireLabelValue(reader, node, entry.FieldOf("values"), text);
+            }
+
+            if (entry.Get("operator") is not { } operatorNode)
+            {
+                reader.Report(entry.Location, entry.FieldOf("operator"), "is required (In, NotIn, Exists or DoesNotExist)");
+                continue;
+            }
+
+            if (reader.Choice<SelectorOperator>(operatorNode, entry.FieldOf("operator"), op => op.ToString()) is not { } op)
+            {
+                continue;
+            }
+
+            var needsValues = op is SelectorOperator.In or SelectorOperator.NotIn;
+            if (needsValues != (values.Count > 0))
+            {
+                reader.Report(entry.Location, entry.FieldOf("values"),
+                    needsValues ? $"must list at least one value for operator {op}" : $"must be empty for operator {op}");
+            }
+
+            expressions.Add(new LabelRequirement(key, op, [.. values.Select(v => v.Text)]));
+        }
+
+        return labels.Count == 0 && expressions.Count == 0
+            ? LabelSelector.Everything
+            : new LabelSelector(labels.ToFrozenDictionary(StringComparer.Ordinal), [.. expressions]);
+    }
+
+    private static List<(string Text, YamlNode Node)> ReadStrings(ConfigReader reader, Section section, string key)
+    {
+        var list = section.List(key);
+        var result = new List<(string, YamlNode)>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (reader.Scalar(list[i], $"{section.FieldOf(key)}[{i}]", "a string") is { } text)
+            {
+                result.Add((text, list[i]));
+            }
+        }
+
+        return result;
+    }
+
+    private static SecretMapping[] ReadMappings(ConfigReader reader, Section bundle)
+    {
+        var list = bundle.List("secrets");
+        if (list.Count == 0)
+        {
+            reader.Report(bundle.Get("secrets") is { } node ? reader.At(node) : bundle.Location, bundle.FieldOf("secrets"), "must list at least one secret");
+        }
+
+        var targets = new Dictionary<string, int>(StringComparer.Ordinal);
+        var mappings = new List<SecretMapping>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var field = $"{bundle.FieldOf("secrets")}[{i}]";
+            var entry = reader.Open(list[i], field, reader.At(list[i]), MappingKeys);
+            var source = entry.RequiredText("source");
+            var target = entry.RequiredText("target");
+            if (entry.Get("target") is { } targetNode && target.Length > 0)
+            {
+                if (!KubernetesNames.IsDns1123Subdomain(target))
+                {
+                    reader.Report(targetNode, entry.FieldOf("target"),
+                        $"'{target}' must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit");
+                }
+                else if (!targets.TryAdd(target, i))
+                {
+                    reader.Report(targetNode, entry.FieldOf("target"), $"'{target}' is already the target of {bundle.FieldOf("secrets")}[{targets[target]}]; each target in a bundle must be distinct");
+                }
+            }
+
+            var type = entry.Text("type") ?? "Opaque";
+            mappings.Add(new SecretMapping(source, target, ReadKeyRenames(reader, entry.Map("keys", null)), type.Length == 0 ? "Opaque" : type));
+        }
+
+        return [.. mappings];
+    }
+
+    private static FrozenDictionary<string, string> ReadKeyRenames(ConfigReader reader, Section keys)
+    {
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var renamedTo = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (from, keyNode, value) in keys.Entries())
+        {
+            var field = keys.FieldOf(from);
+            RequireSecretKey(reader, keyNode, field, from);
+            if (reader.Scalar(value, field, "a Secret key name") is not { } to)
+            {
+                continue;
+            }
+
+            RequireSecretKey(reader, value, field, to);
+            if (!renamedTo.Add(to))
+            {
+                reader.Report(value, field, $"'{to}' is already the new name of another key");
+            }
+
+            renames[from] = to;
+        }
+
+        return renames.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static SyncSettings ReadSync(Section sync)
+    {
+        var defaults = new SyncSettings();
+        var brake = sync.Map("revocationBrake", ["share", "count"]);
+        var kubernetes = sync.Map("kubernetes", ["qps", "burst"]);
+        return new SyncSettings
+        {
+            Interval = sync.Duration("interval", defaults.Interval),
+            Jitter = sync.Number("jitter", defaults.Jitter, v => v is >= 0 and < 1, "a number from 0 up to (not including) 1"),
+            OnSourceDeleted = sync.Choice("onSourceDeleted", defaults.OnSourceDeleted),
+            OnVersionDeleted = sync.Choice("onVersionDeleted", defaults.OnVersionDeleted),
+            RevocationBrake = new RevocationBrakeSettings
+            {
+                Share = brake.Number("share", defaults.RevocationBrake.Share, v => v is >= 0 and <= 1, "a number from 0 to 1"),
+                Count = brake.Int("count", defaults.RevocationBrake.Count, 0, int.MaxValue),
+            },
+            Concurrency = sync.Int("concurrency", defaults.Concurrency, 1, 1024),
+            Kubernetes = new KubernetesClientSettings
+            {
+                Qps = kubernetes.Number("qps", defaults.Kubernetes.Qps, v => v > 0, "a positive number"),
+                Burst = kubernetes.Int("burst", defaults.Kubernetes.Burst, 1, int.MaxValue),
+            },
+            ProviderQps = sync.Number("providerQps", defaults.ProviderQps, v => v > 0, "a positive number"),
+        };
+    }
+
+    private static AuditSettings ReadAudit(ConfigReader reader, Section audit)
+    {
+        var defaults = new AuditSettings();
+        var sinks = new List<AuditSinkKind>();
+        var list = audit.List("sinks");
+        for (var i = 0; i < list.Count; i++)
+        {
+            var field = $"{audit.FieldOf("sinks")}[{i}]";
+            if (reader.Choice<AuditSinkKind>(list[i], field) is { } sink && !sinks.Contains(sink))
+            {
+                sinks.Add(sink);
+            }
+        }
+
+        if (audit.Get("sinks") is { } sinksNode && list.Count == 0)
+        {
+            reader.Report(sinksNode, audit.FieldOf("sinks"), "must list at least one sink (stdout, file, events, postgres)");
+        }
+
+        var file = audit.Map("file", ["path", "maxBytes", "fsync"]);
+        var path = file.Text("path");
+        var maxBytes = file.Long("maxBytes", AuditFileSettings.DefaultMaxBytes, 4096);
+        var fsync = file.Choice("fsync", AuditFileSettings.DefaultFsync);
+        var fileSettings = path is null ? null : new AuditFileSettings { Path = path, MaxBytes = maxBytes, Fsync = fsync };
+
+        var postgres = audit.Map("postgres", ["connectionString"]);
+        var connectionString = postgres.Text("connectionString");
+        if (sinks.Contains(AuditSinkKind.File) && string.IsNullOrEmpty(path))
+        {
+            reader.Report(file.Location, file.FieldOf("path"), "is required when the file sink is selected");
+        }
+
+        if (sinks.Contains(AuditSinkKind.Postgres) && string.IsNullOrEmpty(connectionString))
+        {
+            reader.Report(postgres.Location, postgres.FieldOf("connectionString"), "is required when the postgres sink is selected");
+        }
+
+        return new AuditSettings
+        {
+            Sinks = sinks.Count == 0 ? defaults.Sinks : [.. sinks],
+            File = fileSettings,
+            Postgres = connectionString is null ? null : new AuditPostgresSettings { ConnectionString = connectionString },
+            HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", ["file", "secret"])),
+        };
+    }
+
+    private static HmacKeySource? ReadHmacKey(ConfigReader reader, Section section)
+    {
+        if (!section.Exists)
+        {
+            return null;
+        }
+
+        var file = section.Text("file");
+        var secret = section.Text("secret");
+        if ((file is null) == (secret is null))
+        {
+            reader.Report(section.Location, section.Field, "must set exactly one of 'file' or 'secret' (namespace/name)");
+            return null;
+        }
+
+        if (secret is null)
+        {
+            return new HmacKeySource(file, null);
+        }
+
+        var parts = secret.Split('/');
+        if (parts.Length != 2 || !KubernetesNames.IsDns1123Label(parts[0]) || !KubernetesNames.IsDns1123Subdomain(parts[1]))
+        {
+            reader.Report(section.Get("secret")!, section.FieldOf("secret"), $"'{secret}' must be namespace/name of a Secret");
+            return null;
+        }
+
+        return new HmacKeySource(null, new NamespacedName(parts[0], parts[1]));
+    }
+
+    private static LeaderElectionSettings ReadLeaderElection(ConfigReader reader, Section section)
+    {
+        var defaults = new LeaderElectionSettings();
+        var settings = new LeaderElectionSettings
+        {
+            Enabled = section.Bool("enabled", defaults.Enabled),
+            Namespace = section.Text("namespace"),
+            LeaseName = section.Text("leaseName") ?? defaults.LeaseName,
+            LeaseDuration = section.Duration("leaseDuration", defaults.LeaseDuration),
+            RenewDeadline = section.Duration("renewDeadline", defaults.RenewDeadline),
+            RetryPeriod = section.Duration("retryPeriod", defaults.RetryPeriod),
+        };
+
+        if (settings.Namespace is { } ns && !KubernetesNames.IsDns1123Label(ns))
+        {
+            reader.Report(section.Get("namespace")!, section.FieldOf("namespace"), $"'{ns}' is not a valid namespace name");
+        }
+
+        if (!KubernetesNames.IsDns1123Subdomain(settings.LeaseName))
+        {
+            reader.Report(section.Get("leaseName")!, section.FieldOf("leaseName"), $"'{settings.LeaseName}' must be a DNS-1123 subdomain");
+        }
+
+        // client-go's rules: a leader must give up before a standby may take over, and retry within the deadline.
+        if (settings.RenewDeadline >= settings.LeaseDuration)
+        {
+            reader.Report(section.Location, section.FieldOf("renewDeadline"), "must be shorter than leaseDuration");
+        }
+
+        if (settings.RetryPeriod >= settings.RenewDeadline)
+        {
+            reader.Report(section.Location, section.FieldOf("retryPeriod"), "must be shorter than renewDeadline");
+        }
+
+        return settings;
+    }
+
+    private static void RequireLabel(ConfigReader reader, YamlNode node, string field, string name, string what)
+    {
+        if (!KubernetesNames.IsDns1123Label(name))
+        {
+            reader.Report(node, field, $"'{name}' is not a valid {what}: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit");
+        }
+    }
+
+    private static void RequireLabelKey(ConfigReader reader, YamlNode node, string field, string key)
+    {
+        if (!KubernetesNames.IsLabelKey(key))
+        {
+            reader.Report(node, field, $"'{key}' is not a valid label key");
+        }
+    }
+
+    private static void RequireLabelValue(ConfigReader reader, YamlNode node, string field, string value)
+    {
+        if (!KubernetesNames.IsLabelValue(value))
+        {
+            reader.Report(node, field, $"'{value}' is not a valid label value");
+        }
+    }
+
+    private static void RequireSecretKey(ConfigReader reader, YamlNode node, string field, string key)
+    {
+        if (!KubernetesNames.IsSecretKey(key))
+        {
+            reader.Report(node, field, $"'{key}' is not a valid Secret key: use letters, digits, '-', '_' and '.'");
+        }
+    }
+}
