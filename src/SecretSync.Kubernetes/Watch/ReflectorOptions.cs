@@ -1,0 +1,43 @@
+namespace SecretSync.Kubernetes.Watch;
+
+/// <summary>How a reflector lists, watches and recovers.</summary>
+public sealed class ReflectorOptions
+{
+    /// <summary>A label selector applied to both the list and the watch.</summary>
+    public string? LabelSelector { get; init; }
+
+    /// <summary>A field selector applied to both the list and the watch.</summary>
+    public string? FieldSelector { get; init; }
+
+    /// <summary>The page size of the LIST.</summary>
+    /// <value>Defaults to 500 (kubernetes.md §3).</value>
+    public int PageSize { get; init; } = 500;
+
+    /// <summary>The base server-side timeout of each watch; each watch asks for a random value between this and twice this.</summary>
+    /// <value>Defaults to 5 minutes, as client-go's reflector (kubernetes.md §3).</value>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The first wait after a failure; each further failure doubles it.</summary>
+    /// <value>Defaults to 800 ms, as client-go's reflector.</value>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>The longest wait between attempts.</summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many events may wait for the consumer before the watch stream is paused.</summary>
+    /// <value>Defaults to 1024.</value>
+    public int ChannelCapacity { get; init; } = 1024;
+
+    /// <summary>Called with each failure the reflector recovers from (dropped stream, 410, 5xx, network), e.g. to log it.</summary>
+    public Action<Exception>? OnError { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PageSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ChannelCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(WatchTimeout, TimeSpan.FromSeconds(1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InitialBackoff, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, InitialBackoff);
+    }
+}
