@@ -1,4 +1,11 @@
 using System.CommandLine;
+using SecretSync.Cli.Commands;
 
-var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a central secret authority.");
+var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a central secret authority.")
+{
+    RunCommand.Create(),
+    DevCommand.Create(),
+    ValidateCommand.Create(),
+    RevocationsCommand.Create(),
+};
 return await root.Parse(args).InvokeAsync();

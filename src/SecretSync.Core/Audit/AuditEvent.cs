@@ -130,8 +130,11 @@ public static class AuditTriggers
     /// <summary>An operator command.</summary>
     public const string Manual = "manual";
 
+    /// <summary>The configuration file changed and was reloaded.</summary>
+    public const string Config = "config";
+
     /// <summary>Every trigger.</summary>
-    public static IReadOnlyList<string> All { get; } = [Startup, Poll, Event, Namespace, Drift, Manual];
+    public static IReadOnlyList<string> All { get; } = [Startup, Poll, Event, Namespace, Drift, Manual, Config];
 }
 
 /// <summary>The audit <c>outcome</c> values.</summary>

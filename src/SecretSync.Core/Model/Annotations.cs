@@ -27,6 +27,9 @@ public static class Annotations
     /// <summary>On a managed Secret: the keyed hash of its type and data, <c>hmac-sha256:…</c>.</summary>
     public const string ContentHash = Prefix + "content-hash";
 
+    /// <summary>On a retained Secret whose source the authority deleted (<c>onSourceDeleted: retain</c>): when that was seen.</summary>
+    public const string SourceDeleted = Prefix + "source-deleted";
+
     /// <summary>Reserved: on a workload, restart it when a Secret it uses rotates.</summary>
     public const string RestartOnRotate = Prefix + "restart-on-rotate";
 

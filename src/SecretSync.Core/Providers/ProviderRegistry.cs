@@ -34,4 +34,23 @@ public sealed class ProviderRegistry
             : throw new KeyNotFoundException(
                 $"Unknown provider type '{type}'. Known types: {string.Join(", ", Types)}. " +
                 "Add the provider's package and its AddXxxProvider() registration.");
+
+    /// <summary>A registry whose providers validate and connect with settings passed through <paramref name="adjust"/> first.</summary>
+    /// <remarks>Used to aim providers without an address at local emulators, for validation and connection alike.</remarks>
+    public ProviderRegistry WithAdjustedSettings(Func<ProviderSettings, ProviderSettings> adjust)
+    {
+        ArgumentNullException.ThrowIfNull(adjust);
+        return new ProviderRegistry(_providers.Values.Select(p => new AdjustedProvider(p, adjust)));
+    }
+
+    private sealed class AdjustedProvider(ISecretProvider inner, Func<ProviderSettings, ProviderSettings> adjust) : ISecretProvider
+    {
+        public string Type => inner.Type;
+
+        public ProviderCapabilities Capabilities => inner.Capabilities;
+
+        public IReadOnlyList<SettingError> Validate(ProviderSettings settings) => inner.Validate(adjust(settings));
+
+        public ISecretSource Connect(ProviderSettings settings) => inner.Connect(adjust(settings));
+    }
 }

@@ -59,6 +59,6 @@ public sealed class AuditJsonTests
         Assert.Equal(["created", "updated", "revoked", "pruned", "restored", "conflict", "denied", "failed",
             "config-rejected", "config-loaded", "revocation-paused", "restarted"], AuditActions.All);
         Assert.DoesNotContain("unchanged", AuditActions.All);
-        Assert.Equal(["startup", "poll", "event", "namespace", "drift", "manual"], AuditTriggers.All);
+        Assert.Equal(["startup", "poll", "event", "namespace", "drift", "manual", "config"], AuditTriggers.All);
     }
 }

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using SecretSync.Cli.Dev;
+using SecretSync.Core.Configuration;
+using SecretSync.Core.Providers;
+using SecretSync.Daemon.Hosting;
+using SecretSync.DevStack;
+using SecretSync.Providers.Vault;
+using Spectre.Console;
+
+namespace SecretSync.Cli.Commands;
+
+/// <summary><c>secretsync dev</c>: the embedded default — emulators seeded from samples/dev with the daemon running against them.</summary>
+internal static class DevCommand
+{
+    public static Command Create()
+    {
+        var config = CliOptions.Config(required: false);
+        config.Description = "A configuration to run instead of samples/dev/config.yaml; providers without an address use the embedded emulators.";
+        var stateDir = new Option<DirectoryInfo>("--state-dir")
+        {
+            Description = "Where the kubeconfig, vault.env, install key and configuration copy are written.",
+            DefaultValueFactory = _ => new DirectoryInfo(".secretsync-dev"),
+        };
+        var seed = new Option<DirectoryInfo?>("--seed") { Description = "A folder with namespaces.yaml, vault.yaml and config.yaml to seed from instead of the built-in samples/dev." };
+        var once = new Option<bool>("--once") { Description = "Do one full sync, print a summary table and exit." };
+        var port = CliOptions.Port();
+        var command = new Command("dev", "Start the embedded Kubernetes API and Vault emulators, seed them, and run the daemon against them.")
+        {
+            config, stateDir, seed, once, port,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(config), parse.GetValue(stateDir)!, parse.GetValue(seed), parse.GetValue(once), parse.GetValue(port), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo? configFile, DirectoryInfo stateDir, DirectoryInfo? seedDir, bool once, int? port, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        stateDir.Create();
+        var seed = DevSeed.Load(seedDir);
+        var configPath = configFile?.ToString() ?? Path.Combine(stateDir.FullName, "config.yaml");
+        if (configFile is null && !File.Exists(configPath))
+        {
+            await File.WriteAllTextAsync(configPath, seed.ConfigText, cancellationToken);
+        }
+
+        await using var kubernetes = await KubernetesEmulator.StartAsync(cancellationToken: cancellationToken);
+        await using var vault = await VaultEmulator.StartAsync(cancellationToken: cancellationToken);
+        var vaultAddress = vault.BaseAddress.ToString().TrimEnd('/');
+        Func<ProviderSettings, ProviderSettings> aim = settings => AimAtEmulators(settings, vaultAddress, vault.RootToken);
+        var file = new ConfigFile(configPath, ProviderCatalog.Registry().WithAdjustedSettings(aim), TimeProvider.System);
+        if (file.Load() is not ConfigResult.Valid valid)
+        {
+            return RunCommand.Fail(file);
+        }
+
+        Seed(kubernetes, vault, seed);
+        var kubeconfig = Path.Combine(stateDir.FullName, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, kubernetes.CreateKubeconfig(), cancellationToken);
+        var vaultEnv = Path.Combine(stateDir.FullName, "vault.env");
+        await File.WriteAllTextAsync(vaultEnv, $"export VAULT_ADDR={vaultAddress}\nexport VAULT_TOKEN={vault.RootToken}\n", cancellationToken);
+
+        var progress = new DevConsoleSink(console);
+        var options = new DaemonOptions
+        {
+            ConfigPath = configPath,
+            Kubeconfig = kubeconfig,
+            ListenAddress = "127.0.0.1",
+            Port = port ?? 0,
+            InstallKeyFile = Path.Combine(stateDir.FullName, "install.key"),
+            Instance = "dev",
+            ProviderOverrides = aim,
+        };
+        var devConfig = valid.Config with { Audit = valid.Config.Audit with { Sinks = [.. valid.Config.Audit.Sinks.Where(s => s != AuditSinkKind.Stdout)] } };
+        await using var app = DaemonHost.Build(options, devConfig, file, ProviderCatalog.AddAll, [progress]);
+        var runtime = app.Services.GetRequiredService<DaemonRuntime>();
+        await app.StartAsync(cancellationToken);
+
+        PrintBanner(console, kubernetes, vaultAddress, vault.RootToken, stateDir, kubeconfig, vaultEnv, configPath, seed.Origin);
+        try
+        {
+            while (!runtime.FirstSyncDone)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+
+            PrintEndpoints(console, runtime);
+            if (once)
+            {
+                PrintSummary(console, runtime);
+                return 0;
+            }
+
+            console.MarkupLine("[grey]Running; Ctrl-C to stop.[/]");
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static ProviderSettings AimAtEmulators(ProviderSettings settings, string vaultAddress, string rootToken)
+    {
+        if (settings.Type != "vault" || settings.Get(VaultSettingKeys.Address) is not null)
+        {
+            return settings;
+        }
+
+        var aimed = settings.With(VaultSettingKeys.Address, vaultAddress);
+        var hasCredentials = new[] { VaultSettingKeys.AuthToken, VaultSettingKeys.AuthTokenFile, VaultSettingKeys.Token, VaultSettingKeys.TokenFile }
+            .Any(key => settings.Get(key) is not null);
+        return hasCredentials || settings.Get(VaultSettingKeys.AuthMethod, "token") != "token" ? aimed : aimed.With(VaultSettingKeys.AuthToken, rootToken);
+    }
+
+    private static void Seed(KubernetesEmulator kubernetes, VaultEmulator vault, DevSeed seed)
+    {
+        kubernetes.SeedNamespace("default");
+        kubernetes.SeedNamespace("kube-system");
+        foreach (var (name, labels, annotations) in seed.Namespaces())
+        {
+            kubernetes.SeedNamespace(name, labels, annotations);
+        }
+
+        foreach (var (mount, path, data) in seed.VaultSecrets())
+        {
+            vault.WriteSecret(mount, path, data);
+        }
+    }
+
+    private static void PrintBanner(
+        IAnsiConsole console, KubernetesEmulator kubernetes, string vaultAddress, string token, DirectoryInfo stateDir,
+        string kubeconfig, string vaultEnv, string configPath, string seedOrigin)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("[bold]Kubernetes API[/]", Markup.Escape(kubernetes.BaseAddress.ToString()));
+        grid.AddRow("[bold]Vault[/]", Markup.Escape($"{vaultAddress} (token {token})"));
+        grid.AddRow("[bold]State[/]", Markup.Escape(stateDir.FullName));
+        grid.AddRow("[bold]Config[/]", Markup.Escape($"{configPath} (edit it: changes are reloaded)"));
+        grid.AddRow("[bold]Seed[/]", Markup.Escape(seedOrigin));
+        console.Write(new Panel(grid).Header("secretsync dev").RoundedBorder());
+        console.MarkupLine("[bold]Try, in another shell:[/]");
+        console.WriteLine($"  export KUBECONFIG={kubeconfig}");
+        console.WriteLine("  kubectl get secrets -n payments");
+        console.WriteLine("  kubectl annotate ns analytics secretsync.io/bundles=observability");
+        console.WriteLine($"  source {vaultEnv}");
+        console.WriteLine("  curl -s -H \"X-Vault-Token: $VAULT_TOKEN\" -X POST -d '{\"data\":{\"user\":\"payments_app\",\"password\":\"rotated\"}}' $VAULT_ADDR/v1/secret/data/payments/db");
+        console.WriteLine();
+    }
+
+    private static void PrintEndpoints(IAnsiConsole console, DaemonRuntime runtime)
+    {
+        if (runtime.Endpoint is { } endpoint)
+        {
+            console.MarkupLine($"[grey]Daemon endpoints: {Markup.Escape(endpoint.ToString())}healthz, readyz, metrics, status[/]");
+        }
+    }
+
+    private static void PrintSummary(IAnsiConsole console, DaemonRuntime runtime)
+    {
+        var status = runtime.Snapshot();
+        var table = new Table().RoundedBorder().Title("Synced Secrets")
+            .AddColumn("Namespace").AddColumn("Secret").AddColumn("Bundle").AddColumn("Source").AddColumn("Version").AddColumn("Status");
+        foreach (var target in status.Targets)
+        {
+            table.AddRow(
+                Markup.Escape(target.Namespace), Markup.Escape(target.Secret), Markup.Escape(target.Bundle),
+                Markup.Escape($"{target.Provider}:{target.Source}"), Markup.Escape(target.SourceVersion ?? "-"),
+                target.LastError is null ? "[green]synced[/]" : $"[red]{Markup.Escape(target.LastError)}[/]");
+        }
+
+        console.Write(table);
+        foreach (var denial in status.Denied)
+        {
+            console.MarkupLine($"[yellow]denied[/] {Markup.Escape(denial)}: the namespace's labels do not allow it");
+        }
+    }
+}

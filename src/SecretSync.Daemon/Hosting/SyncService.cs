@@ -1,0 +1,226 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SecretSync.Audit;
+using SecretSync.Core.Audit;
+using SecretSync.Core.Configuration;
+using SecretSync.Core.Model;
+using SecretSync.Core.Providers;
+using SecretSync.Core.Rendering;
+using SecretSync.Daemon.Leadership;
+using SecretSync.Daemon.Queue;
+using SecretSync.Daemon.Sync;
+using SecretSync.Kubernetes.Client;
+using SecretSync.Kubernetes.Watch;
+
+namespace SecretSync.Daemon.Hosting;
+
+/// <summary>The daemon's main loop: watches, leadership, the work queue, poll schedules and change streams.</summary>
+internal sealed class SyncService(
+    DaemonOptions options,
+    SyncConfig initialConfig,
+    ConfigFile configFile,
+    KubernetesClient kube,
+    ProviderRegistry registry,
+    AuditTrail audit,
+    DaemonRuntime runtime,
+    TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<SyncService>();
+    private volatile WorkQueue<WorkKey>? _queue;
+    private TaskCompletionSource _configChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await audit.FlushAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var leaseNamespace = initialConfig.LeaderElection.Namespace ?? kube.DefaultNamespace;
+        var key = await InstallKey.LoadAsync(initialConfig.Audit.HmacKey, options.InstallKeyFile, kube, leaseNamespace, stoppingToken);
+        var cluster = new ClusterState(new ContentHasher(key));
+        await using var providers = new ProviderConnections(registry);
+        var status = new StatusBoard();
+        var engine = default(SyncEngine);
+        using var metrics = new SyncMetrics(
+            () => cluster.ManagedCount,
+            () => _queue?.Depth ?? 0,
+            () => runtime.LastFullSync?.ToUnixTimeMilliseconds() / 1000.0,
+            () => engine?.BrakeHolds == true ? 1 : 0,
+            () => runtime.IsLeader ? 1 : 0);
+        engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, time, loggers.CreateLogger<SyncEngine>());
+        runtime.Engine = engine;
+        await engine.ApplyConfigAsync(initialConfig, AuditTriggers.Startup);
+        audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Startup, Detail = $"loaded {configFile.Path}" });
+
+        var namespacesSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secretsSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watches = Task.WhenAll(
+            ReflectAsync(kube.Namespaces.ReflectAsync(null, null, stoppingToken), engine.OnNamespaceEvent, namespacesSynced),
+            ReflectAsync(
+                kube.Secrets.ReflectAsync(null, new ReflectorOptions { LabelSelector = $"{Annotations.ManagedByLabel}={Annotations.ManagedByValue}" }, stoppingToken),
+                engine.OnSecretEvent,
+                secretsSynced),
+            configFile.WatchAsync(result => OnConfigChangedAsync(engine, result), stoppingToken));
+
+        await Task.WhenAll(namespacesSynced.Task, secretsSynced.Task).WaitAsync(stoppingToken);
+        runtime.CachesSynced = true;
+        _logger.LogInformation("Watching {Namespaces} namespaces and {Secrets} managed Secrets.", cluster.Namespaces.Count, cluster.ManagedCount);
+
+        var election = initialConfig.LeaderElection;
+        if (election.Enabled)
+        {
+            var elector = new LeaderElector(
+                kube.Leases, leaseNamespace, election.LeaseName, options.Instance,
+                new LeaderElectionTimings(election.LeaseDuration, election.RenewDeadline, election.RetryPeriod),
+                time, loggers.CreateLogger<LeaderElector>());
+            await elector.RunAsync(term => LeadAsync(engine, providers, term), stoppingToken);
+        }
+        else
+        {
+            await LeadAsync(engine, providers, stoppingToken);
+        }
+
+        await watches;
+    }
+
+    /// <summary>One leadership term: only the leader reconciles and writes.</summary>
+    private async Task LeadAsync(SyncEngine engine, ProviderConnections providers, CancellationToken term)
+    {
+        var queue = new WorkQueue<WorkKey>(engine.Config?.Sync.Concurrency ?? 8, time);
+        engine.Enqueue = queue.Enqueue;
+        _queue = queue;
+        runtime.IsLeader = true;
+        var workers = queue.RunAsync(engine.HandleAsync, term);
+        try
+        {
+            engine.RefreshDesired(AuditTriggers.Startup);
+            engine.ScheduleFullSync(AuditTriggers.Startup);
+            await WaitIdleAsync(queue, term);
+            runtime.FirstSyncDone = true;
+            runtime.LastFullSync = time.GetUtcNow();
+            _logger.LogInformation("First full sync done: {Secrets} managed Secrets.", engine.Cluster.ManagedCount);
+
+            while (!term.IsCancellationRequested)
+            {
+                var changed = _configChanged.Task;
+                using var streams = CancellationTokenSource.CreateLinkedTokenSource(term);
+                await using var schedule = await PollSchedule.StartAsync(engine, engine.Config!.Providers.Keys, term);
+                var watchers = providers.All.Where(p => p.Source is ISourceWatcher)
+                    .Select(p => FollowChangesAsync(engine, p.Name, (ISourceWatcher)p.Source, streams.Token)).ToList();
+                await changed.WaitAsync(term);
+                await streams.CancelAsync();
+                await Task.WhenAll(watchers);
+            }
+        }
+        catch (OperationCanceledException) when (term.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            engine.Enqueue = (_, _) => { };
+            runtime.IsLeader = false;
+            runtime.FirstSyncDone = false;
+            await workers;
+        }
+    }
+
+    private static async Task WaitIdleAsync(WorkQueue<WorkKey> queue, CancellationToken cancellationToken)
+    {
+        var quiet = 0;
+        while (quiet < 3)
+        {
+            await Task.Delay(20, cancellationToken);
+            quiet = queue.Depth == 0 && queue.InFlight == 0 ? quiet + 1 : 0;
+        }
+    }
+
+    private async Task FollowChangesAsync(SyncEngine engine, string provider, ISourceWatcher watcher, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var change in watcher.WatchAsync(cancellationToken))
+            {
+                switch (change)
+                {
+                    case SourceEvent.Connected:
+                        engine.SetPushLive(provider, true);
+                        _logger.LogInformation("Provider {Provider} pushes changes; scheduled polls rest.", provider);
+                        engine.Enqueue(WorkKey.ForPoll(provider), AuditTriggers.Event);
+                        break;
+                    case SourceEvent.Lost lost:
+                        if (engine.IsPushLive(provider))
+                        {
+                            _logger.LogInformation("Provider {Provider} change stream lost ({Reason}); polling.", provider, lost.Reason);
+                        }
+
+                        engine.SetPushLive(provider, false);
+                        break;
+                    case SourceEvent.Changed changed:
+                        engine.OnSourceChanged(provider, changed.Path);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            engine.SetPushLive(provider, false);
+        }
+    }
+
+    private async Task OnConfigChangedAsync(SyncEngine engine, ConfigResult result)
+    {
+        switch (result)
+        {
+            case ConfigResult.Invalid invalid:
+                _logger.LogError("Rejected configuration {Path}; the last good configuration stays in force:\n{Errors}", configFile.Path, invalid);
+                audit.Record(AuditActions.ConfigRejected, AuditOutcomes.Failure, e => e with
+                {
+                    Trigger = AuditTriggers.Config,
+                    Error = string.Join("; ", invalid.Errors.Take(10)),
+                    Detail = "the last good configuration stays in force",
+                });
+                break;
+            case ConfigResult.Valid valid:
+                await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
+                _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
+                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = $"reloaded {configFile.Path}" });
+                Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                break;
+        }
+    }
+
+    private async Task ReflectAsync<T>(IAsyncEnumerable<ReflectorEvent<T>> events, Action<ReflectorEvent<T>> handle, TaskCompletionSource synced)
+        where T : class, Kubernetes.Models.IKubernetesObject
+    {
+        try
+        {
+            await foreach (var change in events)
+            {
+                handle(change);
+                if (change.Type == ReflectorEventType.Relisted)
+                {
+                    synced.TrySetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            synced.TrySetCanceled();
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Threading.Channels;
+
+namespace SecretSync.Daemon.Queue;
+
+/// <summary>What a work item handler reports back to the queue.</summary>
+internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter = null)
+{
+    public static WorkResult Done { get; } = new(true);
+
+    public static WorkResult Retry(TimeSpan? retryAfter = null) => new(false, retryAfter);
+}
+
+/// <summary>Back-off for failing keys: exponential from <see cref="Initial"/> to <see cref="Maximum"/>, with jitter.</summary>
+internal sealed record BackoffPolicy(TimeSpan Initial, TimeSpan Maximum, double Jitter = 0.2)
+{
+    public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+
+    public TimeSpan DelayFor(int failures, Random random)
+    {
+        var exponent = Math.Min(failures - 1, 30);
+        var raw = Math.Min(Maximum.TotalMilliseconds, Initial.TotalMilliseconds * Math.Pow(2, exponent));
+        var spread = raw * Jitter * ((random.NextDouble() * 2) - 1);
+        return TimeSpan.FromMilliseconds(Math.Clamp(raw + spread, 0, Maximum.TotalMilliseconds));
+    }
+}
+
+/// <summary>One queue of keys to reconcile, in the manner of client-go's workqueue.</summary>
+/// <remarks>
+/// A key waiting in the queue is never queued twice; a key added while it is being processed runs once
+/// more afterwards; at most <c>concurrency</c> keys are processed at once and never the same key twice at
+/// once. A failing key is retried after a per-key exponential back-off with jitter (or the handler's
+/// Retry-After, if longer), which resets on success. Each queued key keeps the trigger that first queued it.
+/// </remarks>
+internal sealed class WorkQueue<TKey> where TKey : notnull
+{
+    private readonly Lock _gate = new();
+    private readonly Channel<TKey> _ready = Channel.CreateUnbounded<TKey>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Dictionary<TKey, string> _queued = [];
+    private readonly Dictionary<TKey, string> _dirtyWhileProcessing = [];
+    private readonly HashSet<TKey> _processing = [];
+    private readonly Dictionary<TKey, int> _failures = [];
+    private readonly HashSet<TKey> _delayed = [];
+    private readonly int _concurrency;
+    private readonly TimeProvider _time;
+    private readonly BackoffPolicy _backoff;
+    private readonly Random _random;
+
+    public WorkQueue(int concurrency, TimeProvider time, BackoffPolicy? backoff = null, Random? random = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        _concurrency = concurrency;
+        _time = time;
+        _backoff = backoff ?? BackoffPolicy.Default;
+        _random = random ?? Random.Shared;
+    }
+
+    /// <summary>Keys waiting to be processed (not counting those in flight or backing off).</summary>
+    public int Depth
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
+    /// <summary>Keys currently being processed.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _processing.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues a key unless it is already waiting.</summary>
+    public void Enqueue(TKey key, string trigger)
+    {
+        lock (_gate)
+        {
+            if (_queued.ContainsKey(key))
+            {
+                return;
+            }
+
+            if (_processing.Contains(key))
+            {
+                _dirtyWhileProcessing.TryAdd(key, trigger);
+                return;
+            }
+
+            _queued[key] = trigger;
+        }
+
+        _ready.Writer.TryWrite(key);
+    }
+
+    /// <summary>Queues a key after a delay; a key already waiting for a delayed add is not added twice.</summary>
+    public void EnqueueAfter(TKey key, string trigger, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            Enqueue(key, trigger);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_delayed.Add(key))
+            {
+                return;
+            }
+        }
+
+        _ = DelayThenEnqueueAsync(key, trigger, delay, cancellationToken);
+    }
+
+    /// <summary>Processes keys until cancelled.</summary>
+    public Task RunAsync(Func<TKey, string, CancellationToken, Task<WorkResult>> handler, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, _concurrency).Select(_ => WorkerAsync(handler, cancellationToken)));
+
+    private async Task WorkerAsync(Func<TKey, string, CancellationToken, Task<WorkResult>> handler, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var key in _ready.Reader.ReadAllAsync(cancellationToken))
+            {
+                string trigger;
+                lock (_gate)
+                {
+                    if (!_queued.Remove(key, out trigger!))
+                    {
+                        continue;
+                    }
+
+                    _processing.Add(key);
+                }
+
+                WorkResult result;
+                try
+                {
+                    result = await handler(key, trigger, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // A failing handler must not kill the worker; the key is retried with back-off.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    result = WorkResult.Retry();
+                }
+
+                Complete(key, trigger, result, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Complete(TKey key, string trigger, WorkResult result, CancellationToken cancellationToken)
+    {
+        TimeSpan? retryIn = null;
+        string? again;
+        lock (_gate)
+        {
+            _processing.Remove(key);
+            _dirtyWhileProcessing.Remove(key, out again);
+            if (result.Succeeded)
+            {
+                _failures.Remove(key);
+            }
+            else
+            {
+                var failures = _failures[key] = _failures.GetValueOrDefault(key) + 1;
+                var backoff = _backoff.DelayFor(failures, _random);
+                retryIn = result.RetryAfter is { } hint && hint > backoff ? hint : backoff;
+            }
+        }
+
+        if (again is not null)
+        {
+            Enqueue(key, again);
+        }
+        else if (retryIn is { } delay)
+        {
+            EnqueueAfter(key, trigger, delay, cancellationToken);
+        }
+    }
+
+    private async Task DelayThenEnqueueAsync(TKey key, string trigger, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _delayed.Remove(key);
+            }
+        }
+
+        Enqueue(key, trigger);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using SecretSync.Core.Model;
+using SecretSync.Core.Planning;
+using SecretSync.Core.Rendering;
+using SecretSync.Kubernetes.Models;
+
+namespace SecretSync.Daemon.Sync;
+
+/// <summary>A managed Secret as last seen: its digest, never its values.</summary>
+internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersion, string? Uid)
+{
+    public string? Annotation(string key) => Secret.Annotations.GetValueOrDefault(key);
+}
+
+/// <summary>The daemon's view of the cluster, fed by the Namespace and managed-Secret watches.</summary>
+/// <remarks>Memory stays bounded: Secret data is hashed on arrival and dropped; only digests and metadata are kept.</remarks>
+internal sealed class ClusterState(ContentHasher hasher)
+{
+    private readonly ConcurrentDictionary<string, NamespaceInfo> _namespaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
+
+    public ContentHasher Hasher { get; } = hasher;
+
+    public ICollection<NamespaceInfo> Namespaces => _namespaces.Values;
+
+    public ICollection<ObservedEntry> ManagedSecrets => _secrets.Values;
+
+    public int ManagedCount => _secrets.Count;
+
+    public ObservedEntry? Find(NamespacedName secret) => _secrets.GetValueOrDefault(secret);
+
+    public void ReplaceNamespaces(IEnumerable<Namespace> items)
+    {
+        _namespaces.Clear();
+        foreach (var item in items)
+        {
+            UpsertNamespace(item);
+        }
+    }
+
+    /// <summary>Stores a namespace; returns true when what the daemon cares about (labels, opt-in) changed.</summary>
+    public bool UpsertNamespace(Namespace item)
+    {
+        var info = new NamespaceInfo(
+            item.Metadata.Name ?? "",
+            item.Metadata.Labels ?? [],
+            item.Metadata.Annotations?.Where(a => a.Key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)).ToDictionary() ?? []);
+        var previous = _namespaces.GetValueOrDefault(info.Name);
+        _namespaces[info.Name] = info;
+        return previous is null || !SameMaps(previous.Labels, info.Labels) || !SameMaps(previous.Annotations, info.Annotations);
+    }
+
+    public bool RemoveNamespace(string name) => _namespaces.TryRemove(name, out _);
+
+    public void ReplaceSecrets(IEnumerable<Secret> items)
+    {
+        _secrets.Clear();
+        foreach (var item in items)
+        {
+            Observe(item);
+        }
+    }
+
+    /// <summary>Records a Secret as seen (from a watch or from a write's response) and returns the entry.</summary>
+    public ObservedEntry Observe(Secret item)
+    {
+        var entry = ToEntry(item);
+        _secrets[entry.Secret.Secret] = entry;
+        return entry;
+    }
+
+    public ObservedEntry? Forget(NamespacedName secret) => _secrets.TryRemove(secret, out var entry) ? entry : null;
+
+    public ObservedEntry ToEntry(Secret item)
+    {
+        var name = new NamespacedName(item.Metadata.Namespace ?? "", item.Metadata.Name ?? "");
+        var type = item.Type ?? Secret.OpaqueType;
+        var data = item.Data ?? [];
+        var observed = new ObservedSecret(name, type, item.Metadata.Labels ?? [], item.Metadata.Annotations ?? [], Hasher.Hash(type, data));
+        return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid);
+    }
+
+    private static bool SameMaps(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && value == pair.Value);
+}

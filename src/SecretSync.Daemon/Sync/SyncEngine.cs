@@ -1,0 +1,850 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using SecretSync.Audit;
+using SecretSync.Core.Audit;
+using SecretSync.Core.Configuration;
+using SecretSync.Core.Desired;
+using SecretSync.Core.Model;
+using SecretSync.Core.Planning;
+using SecretSync.Core.Providers;
+using SecretSync.Core.Rendering;
+using SecretSync.Core.Revocation;
+using SecretSync.Daemon.Queue;
+using SecretSync.Kubernetes.Client;
+using SecretSync.Kubernetes.Errors;
+using SecretSync.Kubernetes.Models;
+using SecretSync.Kubernetes.Watch;
+
+namespace SecretSync.Daemon.Sync;
+
+/// <summary>Desired state for one configuration generation, indexed by source.</summary>
+internal sealed record DesiredPlan(SyncConfig Config, DesiredState Desired, ILookup<SourceRef, DesiredTarget> BySource, int Generation)
+{
+    public static DesiredPlan For(SyncConfig config, IEnumerable<NamespaceInfo> namespaces, int generation)
+    {
+        var desired = DesiredState.Compute(config, namespaces);
+        return new DesiredPlan(config, desired, desired.Targets.Values.ToLookup(t => t.Source), generation);
+    }
+}
+
+/// <summary>What the daemon knows of one source between cycles: versions and decisions, never values.</summary>
+internal sealed record SourceState(VersionResult? Last, RevocationDecision? Decision, int VerifiedGeneration, DateTimeOffset? Checked)
+{
+    public static SourceState Unknown { get; } = new(null, null, -1, null);
+
+    public string? CurrentVersion => Last is VersionResult.Current current ? current.Version.Id : null;
+}
+
+/// <summary>The reconciler: turns desired state, source versions and the cluster cache into the fewest writes.</summary>
+/// <remarks>
+/// Rules it keeps (DESIGN §3): one provider read per distinct source per change, however many namespaces use it;
+/// a Kubernetes write only when the keyed content hash or the source metadata differs; never touching a
+/// Secret without the managed-by label; deleting only on the authority's positive evidence, decided per cycle
+/// with the mass-revocation brake; provider errors keep the last good Secret.
+/// </remarks>
+internal sealed class SyncEngine
+{
+    private readonly KubernetesClient _kube;
+    private readonly AuditTrail _audit;
+    private readonly ProviderConnections _providers;
+    private readonly SyncMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<SourceRef, SourceState> _sources = new();
+    private readonly ConcurrentDictionary<NamespacedName, string> _applied = new();
+    private readonly ConcurrentDictionary<NamespacedName, byte> _deleting = new();
+    private readonly ConcurrentDictionary<string, string> _reported = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, BrakeStatus> _brakes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _pushLive = new(StringComparer.Ordinal);
+    private DesiredPlan? _plan;
+    private int _generation;
+    private string? _approvalToken;
+
+    public SyncEngine(
+        KubernetesClient kube, ClusterState cluster, ProviderConnections providers, AuditTrail audit, StatusBoard status,
+        SyncMetrics metrics, TimeProvider time, ILogger<SyncEngine> logger)
+    {
+        _kube = kube;
+        Cluster = cluster;
+        _providers = providers;
+        _audit = audit;
+        Status = status;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Where work goes; set by the host before anything runs.</summary>
+    public Action<WorkKey, string> Enqueue { get; set; } = (_, _) => { };
+
+    public ClusterState Cluster { get; }
+
+    public StatusBoard Status { get; }
+
+    public DesiredPlan? Plan => Volatile.Read(ref _plan);
+
+    public SyncConfig? Config => Plan?.Config;
+
+    public bool BrakeHolds => _brakes.Values.Any(b => b.Holds);
+
+    public string? BrakeSummary => _brakes.Values.FirstOrDefault(b => b.Holds) is { } brake
+        ? $"holding revocations: {brake.AbsentSources} of {brake.DistinctSources} sources absent; approve with token {brake.ApprovalToken}"
+        : null;
+
+    /// <summary>True while a provider's change stream is connected, so its scheduled polls can rest.</summary>
+    public bool IsPushLive(string provider) => _pushLive.GetValueOrDefault(provider);
+
+    public void SetPushLive(string provider, bool live) => _pushLive[provider] = live;
+
+    /// <summary>Approves revocations held by the brake, if the token matches the one the brake showed.</summary>
+    public bool Approve(string token)
+    {
+        if (!_brakes.Values.Any(b => b.Engaged && b.ApprovalToken == token))
+        {
+            return false;
+        }
+
+        _approvalToken = token;
+        foreach (var provider in _brakes.Keys)
+        {
+            Enqueue(WorkKey.ForPoll(provider), AuditTriggers.Manual);
+        }
+
+        return true;
+    }
+
+    /// <summary>Installs a validated configuration (start-up or reload) and schedules what it changes.</summary>
+    public async Task ApplyConfigAsync(SyncConfig config, string trigger)
+    {
+        var reconnected = await _providers.ApplyAsync(config.Providers);
+        var generation = Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _plan, DesiredPlan.For(config, Cluster.Namespaces, generation));
+        _audit.Rename(config.Cluster);
+        foreach (var provider in reconnected)
+        {
+            _pushLive[provider] = false;
+        }
+
+        Enqueue(WorkKey.Desired, trigger);
+    }
+
+    /// <summary>Schedules a full pass: every provider's version check (which queues every source) and a prune.</summary>
+    public void ScheduleFullSync(string trigger)
+    {
+        if (Plan is not { } plan)
+        {
+            return;
+        }
+
+        foreach (var provider in plan.Config.Providers.Keys)
+        {
+            Enqueue(WorkKey.ForPoll(provider), trigger);
+        }
+
+        Enqueue(WorkKey.Prune, trigger);
+    }
+
+    /// <summary>A provider pushed a change: forget the known version so the next reconcile reads.</summary>
+    public void OnSourceChanged(string provider, string path)
+    {
+        var source = new SourceRef(provider, path);
+        if (Plan?.Desired.Sources.ContainsKey(source) != true)
+        {
+            return;
+        }
+
+        _sources.AddOrUpdate(source, SourceState.Unknown, (_, state) => state with { Last = null });
+        Enqueue(WorkKey.ForSource(source), AuditTriggers.Event);
+    }
+
+    /// <summary>Recomputes desired state now, without going through the queue.</summary>
+    public void RefreshDesired(string trigger) => RecomputeDesired(trigger);
+
+    public Task<WorkResult> HandleAsync(WorkKey key, string trigger, CancellationToken cancellationToken) => key.Kind switch
+    {
+        WorkKind.Source => ReconcileSourceAsync(key.Source, trigger, cancellationToken),
+        WorkKind.Poll => PollAsync(key.Provider, trigger, cancellationToken),
+        WorkKind.Desired => Task.FromResult(RecomputeDesired(trigger)),
+        WorkKind.Prune => PruneAsync(trigger, cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(key)),
+    };
+
+    // ---- watches -------------------------------------------------------------------------------------------
+
+    public void OnNamespaceEvent(ReflectorEvent<Namespace> change)
+    {
+        var changed = change.Type switch
+        {
+            ReflectorEventType.Relisted => Relist(change.Items),
+            ReflectorEventType.Deleted => Cluster.RemoveNamespace(change.Object!.Metadata.Name ?? ""),
+            _ => Cluster.UpsertNamespace(change.Object!),
+        };
+        if (changed)
+        {
+            Enqueue(WorkKey.Desired, AuditTriggers.Namespace);
+        }
+
+        bool Relist(IReadOnlyList<Namespace> items)
+        {
+            Cluster.ReplaceNamespaces(items);
+            return true;
+        }
+    }
+
+    public void OnSecretEvent(ReflectorEvent<Secret> change)
+    {
+        switch (change.Type)
+        {
+            case ReflectorEventType.Relisted:
+                Cluster.ReplaceSecrets(change.Items);
+                EnqueueDrifted(Cluster.ManagedSecrets);
+                Enqueue(WorkKey.Prune, AuditTriggers.Drift);
+                break;
+            case ReflectorEventType.Deleted:
+                var name = NameOf(change.Object!);
+                Cluster.Forget(name);
+                if (!_deleting.ContainsKey(name) && Plan?.Desired.Targets.TryGetValue(name, out var target) == true)
+                {
+                    Enqueue(WorkKey.ForSource(target.Source), AuditTriggers.Drift);
+                }
+
+                break;
+            default:
+                var known = Cluster.Find(NameOf(change.Object!));
+                if (known?.ResourceVersion == change.Object!.Metadata.ResourceVersion)
+                {
+                    return;
+                }
+
+                EnqueueDrifted([Cluster.Observe(change.Object!)]);
+                break;
+        }
+    }
+
+    private void EnqueueDrifted(IEnumerable<ObservedEntry> entries)
+    {
+        if (Plan is not { } plan)
+        {
+            return;
+        }
+
+        foreach (var entry in entries)
+        {
+            if (plan.Desired.Targets.TryGetValue(entry.Secret.Secret, out var target)
+                && !IsCurrent(target, entry, _sources.GetValueOrDefault(target.Source)?.CurrentVersion))
+            {
+                Enqueue(WorkKey.ForSource(target.Source), AuditTriggers.Drift);
+            }
+        }
+    }
+
+    // ---- desired state ---------------------------------------------------------------------------------------
+
+    private WorkResult RecomputeDesired(string trigger)
+    {
+        if (Plan is not { } previous)
+        {
+            return WorkResult.Done;
+        }
+
+        var plan = DesiredPlan.For(previous.Config, Cluster.Namespaces, previous.Generation);
+        Volatile.Write(ref _plan, plan);
+
+        var removed = previous.Desired.Targets.Keys.Any(k => !plan.Desired.Targets.ContainsKey(k));
+        foreach (var (secret, target) in plan.Desired.Targets)
+        {
+            if (!previous.Desired.Targets.TryGetValue(secret, out var before) || before != target
+                || !IsCurrent(target, Cluster.Find(secret), _sources.GetValueOrDefault(target.Source)?.CurrentVersion)
+                || _sources.GetValueOrDefault(target.Source)?.VerifiedGeneration != plan.Generation)
+            {
+                Enqueue(WorkKey.ForSource(target.Source), trigger);
+            }
+        }
+
+        if (removed || trigger != AuditTriggers.Namespace)
+        {
+            Enqueue(WorkKey.Prune, trigger);
+        }
+
+        Status.RetainSources(plan.Desired.Sources.Keys.ToHashSet());
+        ReportRequests(plan, trigger);
+        return WorkResult.Done;
+    }
+
+    private void ReportRequests(DesiredPlan plan, string trigger)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var denial in plan.Desired.Denied)
+        {
+            var key = $"denied/{denial.Namespace}/{denial.Bundle}";
+            live.Add(key);
+            ReportOnce(key, "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = denial.Namespace,
+                Bundle = denial.Bundle,
+                Provider = plan.Config.Bundles.GetValueOrDefault(denial.Bundle)?.Provider,
+                Detail = $"namespace {denial.Namespace} is not allowed bundle {denial.Bundle}: its labels do not match the bundle's namespace selector; nothing was written",
+            }));
+        }
+
+        foreach (var unknown in plan.Desired.UnknownBundles)
+        {
+            var key = $"unknown/{unknown.Namespace}/{unknown.Bundle}";
+            live.Add(key);
+            ReportOnce(key, "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = unknown.Namespace,
+                Bundle = unknown.Bundle,
+                Detail = $"namespace {unknown.Namespace} asks for bundle {unknown.Bundle}, which the configuration does not define",
+            }));
+        }
+
+        foreach (var invalid in plan.Desired.InvalidRequests)
+        {
+            var key = $"invalid/{invalid.Namespace}";
+            live.Add(key);
+            ReportOnce(key, invalid.Request.ToString() ?? "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = invalid.Namespace,
+                Detail = $"annotation {Annotations.Bundles} is not valid: {invalid.Request}",
+            }));
+        }
+
+        foreach (var collision in plan.Desired.Collisions)
+        {
+            var key = $"collision/{collision.Secret}";
+            live.Add(key);
+            ReportOnce(key, "", () => _audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = collision.Secret.Namespace,
+                Secret = collision.Secret.Name,
+                Detail = $"bundles {string.Join(", ", collision.Bundles)} all map Secret {collision.Secret.Name}; none is written until only one does",
+            }));
+        }
+
+        foreach (var stale in _reported.Keys.Where(k => k.StartsWith("denied/", StringComparison.Ordinal) || k.StartsWith("unknown/", StringComparison.Ordinal)
+                     || k.StartsWith("invalid/", StringComparison.Ordinal) || k.StartsWith("collision/", StringComparison.Ordinal)))
+        {
+            if (!live.Contains(stale))
+            {
+                _reported.TryRemove(stale, out _);
+            }
+        }
+    }
+
+    /// <summary>Audits a condition once until it changes or clears, so a steady failure does not flood the trail.</summary>
+    private void ReportOnce(string key, string state, Action report)
+    {
+        if (_reported.TryGetValue(key, out var previous) && previous == state)
+        {
+            return;
+        }
+
+        _reported[key] = state;
+        report();
+    }
+
+    private void Clear(string key) => _reported.TryRemove(key, out _);
+
+    // ---- poll cycles -----------------------------------------------------------------------------------------
+
+    private async Task<WorkResult> PollAsync(string provider, string trigger, CancellationToken cancellationToken)
+    {
+        if (Plan is not { } plan || !_providers.TryGet(provider, out var source))
+        {
+            return WorkResult.Done;
+        }
+
+        var paths = plan.Desired.Sources.Keys.Where(s => s.Provider == provider).Select(s => s.Path).ToList();
+        if (paths.Count == 0)
+        {
+            return WorkResult.Done;
+        }
+
+        var results = await source.CheckVersionsAsync(paths, cancellationToken);
+        var outcomes = paths.ToDictionary(
+            path => new SourceRef(provider, path),
+            path => results.TryGetValue(path, out var result) ? result : new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "provider returned no result for this path")));
+        var decision = RevocationPolicy.Decide(plan.Config.Sync, outcomes, _approvalToken);
+        _brakes[provider] = decision.Brake;
+        var now = _time.GetUtcNow();
+        var failed = 0;
+        foreach (var choice in decision.Decisions)
+        {
+            var outcome = outcomes[choice.Source];
+            var before = _sources.GetValueOrDefault(choice.Source) ?? SourceState.Unknown;
+            var after = before with { Last = outcome, Decision = choice, Checked = now };
+            _sources[choice.Source] = after;
+            Status.Source(new SourceStatus(provider, choice.Source.Path, after.CurrentVersion ?? choice.Version, choice.Action.ToString(), now,
+                outcome is VersionResult.Failed f ? f.Failure.ToString() : null));
+
+            if (choice.Action == RevocationAction.KeepLastGood)
+            {
+                failed++;
+                var failure = ((VersionResult.Failed)outcome).Failure;
+                ReportOnce($"failed/{choice.Source}", failure.Kind.ToString(), () => _audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => e with
+                {
+                    Trigger = trigger,
+                    Provider = provider,
+                    Source = choice.Source.Path,
+                    SourceVersion = before.CurrentVersion,
+                    Error = failure.ToString(),
+                    Detail = "version check failed; the last good Secrets stay",
+                }));
+                continue;
+            }
+
+            Clear($"failed/{choice.Source}");
+            if (choice.Action == RevocationAction.Paused)
+            {
+                ReportOnce($"paused/{choice.Source}", decision.Brake.ApprovalToken ?? "", () => _audit.Record(AuditActions.RevocationPaused, AuditOutcomes.Skipped, e => e with
+                {
+                    Trigger = trigger,
+                    Provider = provider,
+                    Source = choice.Source.Path,
+                    Detail = choice.Reason,
+                }));
+                continue;
+            }
+
+            Clear($"paused/{choice.Source}");
+            var versionMoved = before.CurrentVersion != after.CurrentVersion;
+            var decisionMoved = before.Decision?.Action != choice.Action || before.Decision?.Version != choice.Version;
+            if (versionMoved || decisionMoved || before.VerifiedGeneration != plan.Generation)
+            {
+                Enqueue(WorkKey.ForSource(choice.Source), trigger);
+            }
+        }
+
+        _metrics.ProviderChecks.Add(1, new("provider", provider), new("result", failed == 0 ? "ok" : "partial"));
+        if (!decision.Brake.Engaged)
+        {
+            _approvalToken = null;
+        }
+
+        return WorkResult.Done;
+    }
+
+    // ---- one source ------------------------------------------------------------------------------------------
+
+    private async Task<WorkResult> ReconcileSourceAsync(SourceRef sourceRef, string trigger, CancellationToken cancellationToken)
+    {
+        if (Plan is not { } plan)
+        {
+            return WorkResult.Done;
+        }
+
+        var targets = plan.BySource[sourceRef].ToList();
+        var state = _sources.GetValueOrDefault(sourceRef) ?? SourceState.Unknown;
+        switch (state.Decision?.Action)
+        {
+            case RevocationAction.Revoke:
+                return await RevokeAsync(sourceRef, targets, state.Decision, trigger, cancellationToken);
+            case RevocationAction.Retain:
+                return await RetainAsync(targets, state.Decision, trigger, cancellationToken);
+            case RevocationAction.Paused:
+                return WorkResult.Done;
+        }
+
+        if (targets.Count == 0)
+        {
+            return WorkResult.Done;
+        }
+
+        var wantedVersion = state.Decision?.Action == RevocationAction.FallBack ? state.Decision.Version : null;
+        var knownVersion = wantedVersion ?? state.CurrentVersion;
+        if (state.VerifiedGeneration == plan.Generation && knownVersion is not null
+            && targets.All(t => IsCurrent(t, Cluster.Find(t.Secret), knownVersion)))
+        {
+            return WorkResult.Done;
+        }
+
+        if (!_providers.TryGet(sourceRef.Provider, out var source))
+        {
+            return WorkResult.Done;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var read = await source.ReadAsync(sourceRef.Path, wantedVersion, cancellationToken);
+        switch (read)
+        {
+            case ReadResult.Failed failed:
+                ReportOnce($"failed/{sourceRef}", failed.Failure.Kind.ToString(), () => _audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => e with
+                {
+                    Trigger = trigger,
+                    Provider = sourceRef.Provider,
+                    Source = sourceRef.Path,
+                    SourceVersion = state.CurrentVersion,
+                    Error = failed.Failure.ToString(),
+                    Detail = "read failed; the last good Secrets stay",
+                    LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                }));
+                foreach (var target in targets)
+                {
+                    NoteTargetError(target, failed.Failure.ToString());
+                }
+
+                return WorkResult.Retry(failed.Failure.RetryAfter);
+            case ReadResult.Absent:
+                // Revocation is decided per cycle with the brake, never from a single read.
+                Enqueue(WorkKey.ForPoll(sourceRef.Provider), trigger);
+                return WorkResult.Done;
+        }
+
+        Clear($"failed/{sourceRef}");
+        var payload = ((ReadResult.Found)read).Payload;
+        if (wantedVersion is null)
+        {
+            state = state with { Last = new VersionResult.Current(payload.Version) };
+        }
+
+        var allWritten = true;
+        foreach (var target in targets)
+        {
+            allWritten &= await ApplyTargetAsync(target, payload, trigger, started, cancellationToken);
+        }
+
+        _sources[sourceRef] = allWritten ? state with { VerifiedGeneration = plan.Generation } : state;
+        return allWritten ? WorkResult.Done : WorkResult.Retry();
+    }
+
+    /// <summary>True when the observed Secret already carries this target at this version, untouched since written.</summary>
+    private static bool IsCurrent(DesiredTarget target, ObservedEntry? observed, string? version) =>
+        observed is not null && version is not null
+        && Annotations.IsManaged(observed.Secret.Labels)
+        && observed.Secret.Type == target.Type
+        && observed.Annotation(Annotations.ContentHash) == observed.Secret.DataHash
+        && observed.Annotation(Annotations.SourceVersion) == version
+        && observed.Annotation(Annotations.Bundle) == target.Bundle
+        && observed.Annotation(Annotations.Provider) == target.Source.Provider
+        && observed.Annotation(Annotations.Source) == target.Source.Path;
+
+    private async Task<bool> ApplyTargetAsync(DesiredTarget target, SecretPayload payload, string trigger, long started, CancellationToken cancellationToken)
+    {
+        var rendered = SecretRenderer.Render(target, payload);
+        if (rendered is RenderResult.Failed failed)
+        {
+            AuditTargetFailure(target, payload.Version, trigger, $"cannot render Secret: {failed.Error.Message}");
+            return true;
+        }
+
+        var secret = ((RenderResult.Rendered)rendered).Secret;
+        var hash = Cluster.Hasher.Hash(secret);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var observed = Cluster.Find(target.Secret);
+            var plan = SecretPlanner.Plan(target, hash, payload.Version, observed?.Secret, _applied.GetValueOrDefault(target.Secret));
+            try
+            {
+                switch (plan.Action)
+                {
+                    case PlanAction.None:
+                        _applied[target.Secret] = hash;
+                        Clear($"conflict/{target.Secret}");
+                        NoteTargetSynced(target, payload.Version.Id);
+                        return true;
+                    case PlanAction.Conflict:
+                        ReportConflict(target, trigger, plan.Reason);
+                        return true;
+                    case PlanAction.Create when observed is null:
+                        var created = await CreateOrAdoptAsync(target, secret, hash, payload.Version, cancellationToken);
+                        if (created is null)
+                        {
+                            continue;
+                        }
+
+                        break;
+                    default:
+                        await ReplaceAsync(target, secret, hash, payload.Version, observed!, plan.Recreate, cancellationToken);
+                        break;
+                }
+            }
+            catch (KubernetesApiException ex) when (ex.Reason is KubernetesErrorReason.Conflict or KubernetesErrorReason.AlreadyExists or KubernetesErrorReason.NotFound)
+            {
+                // Our cache was behind; refresh this one Secret and plan again.
+                await RefreshAsync(target.Secret, cancellationToken);
+                continue;
+            }
+            catch (KubernetesApiException ex)
+            {
+                AuditTargetFailure(target, payload.Version, trigger, $"Kubernetes {ex.Reason}: {ex.Message}");
+                return false;
+            }
+
+            var previous = observed?.Annotation(Annotations.SourceVersion);
+            var action = plan.Action switch
+            {
+                PlanAction.Create => AuditActions.Created,
+                PlanAction.Restore => AuditActions.Restored,
+                _ => AuditActions.Updated,
+            };
+            _applied[target.Secret] = hash;
+            Clear($"conflict/{target.Secret}");
+            Clear($"failed/{target.Secret}");
+            _metrics.Sync(action, AuditOutcomes.Success);
+            if (action == AuditActions.Updated && previous != payload.Version.Id)
+            {
+                _metrics.PropagationSeconds.Record(Math.Max(0, (_time.GetUtcNow() - payload.Version.CreatedAt).TotalSeconds));
+            }
+
+            _audit.Record(action, AuditOutcomes.Success, e => e with
+            {
+                Trigger = plan.Action == PlanAction.Restore ? AuditTriggers.Drift : trigger,
+                Namespace = target.Secret.Namespace,
+                Secret = target.Secret.Name,
+                Bundle = target.Bundle,
+                Provider = target.Source.Provider,
+                Source = target.Source.Path,
+                SourceVersion = payload.Version.Id,
+                PreviousVersion = previous,
+                ContentHmac = hash,
+                Detail = plan.Reason,
+                LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            });
+            NoteTargetSynced(target, payload.Version.Id);
+            return true;
+        }
+
+        AuditTargetFailure(target, payload.Version, trigger, "the Secret kept changing under concurrent writes; will retry");
+        return false;
+    }
+
+    /// <summary>Creates the Secret; if one appeared meanwhile, caches it and returns null so the caller plans again.</summary>
+    private async Task<ObservedEntry?> CreateOrAdoptAsync(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await _kube.Secrets.CreateAsync(Build(target, secret, hash, version, null), cancellationToken);
+            return Cluster.Observe(created);
+        }
+        catch (KubernetesApiException ex) when (ex.Reason == KubernetesErrorReason.AlreadyExists)
+        {
+            await RefreshAsync(target.Secret, cancellationToken);
+            return null;
+        }
+    }
+
+    private async Task ReplaceAsync(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry observed, bool recreate, CancellationToken cancellationToken)
+    {
+        if (recreate)
+        {
+            await DeleteAsync(observed, cancellationToken);
+            Cluster.Observe(await _kube.Secrets.CreateAsync(Build(target, secret, hash, version, observed), cancellationToken));
+            return;
+        }
+
+        var replacement = Build(target, secret, hash, version, observed);
+        replacement.Metadata.ResourceVersion = observed.ResourceVersion;
+        Cluster.Observe(await _kube.Secrets.ReplaceAsync(replacement, cancellationToken));
+    }
+
+    /// <summary>Re-reads one Secret into the cache; unmanaged Secrets are cached too so the planner sees the conflict.</summary>
+    private async Task RefreshAsync(NamespacedName name, CancellationToken cancellationToken)
+    {
+        var current = await _kube.Secrets.TryGetAsync(name.Namespace, name.Name, cancellationToken);
+        if (current is null)
+        {
+            Cluster.Forget(name);
+        }
+        else
+        {
+            Cluster.Observe(current);
+        }
+    }
+
+    private static Secret Build(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry? basis)
+    {
+        var labels = new Dictionary<string, string>(basis?.Secret.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in ManagedMetadata.Labels)
+        {
+            labels[key] = value;
+        }
+
+        var annotations = (basis?.Secret.Annotations ?? new Dictionary<string, string>())
+            .Where(a => !a.Key.StartsWith(Annotations.Prefix, StringComparison.Ordinal))
+            .ToDictionary(StringComparer.Ordinal);
+        foreach (var (key, value) in ManagedMetadata.AnnotationsFor(target, version, hash))
+        {
+            annotations[key] = value;
+        }
+
+        return new Secret
+        {
+            Metadata = new ObjectMeta { Name = target.Secret.Name, Namespace = target.Secret.Namespace, Labels = labels, Annotations = annotations },
+            Type = secret.Type,
+            Data = secret.Data.ToDictionary(StringComparer.Ordinal),
+        };
+    }
+
+    private void ReportConflict(DesiredTarget target, string trigger, string reason) =>
+        ReportOnce($"conflict/{target.Secret}", "", () =>
+        {
+            _metrics.Sync(AuditActions.Conflict, AuditOutcomes.Skipped);
+            NoteTargetError(target, reason);
+            _audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = target.Secret.Namespace,
+                Secret = target.Secret.Name,
+                Bundle = target.Bundle,
+                Provider = target.Source.Provider,
+                Source = target.Source.Path,
+                Detail = reason,
+            });
+        });
+
+    private void AuditTargetFailure(DesiredTarget target, SourceVersion version, string trigger, string error)
+    {
+        NoteTargetError(target, error);
+        ReportOnce($"failed/{target.Secret}", error, () =>
+        {
+            _metrics.Sync(AuditActions.Failed, AuditOutcomes.Failure);
+            _audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => e with
+            {
+                Trigger = trigger,
+                Namespace = target.Secret.Namespace,
+                Secret = target.Secret.Name,
+                Bundle = target.Bundle,
+                Provider = target.Source.Provider,
+                Source = target.Source.Path,
+                SourceVersion = version.Id,
+                Error = error,
+            });
+        });
+    }
+
+    private void NoteTargetSynced(DesiredTarget target, string version) =>
+        Status.Target(new TargetStatus(target.Secret.Namespace, target.Secret.Name, target.Bundle, target.Source.Provider, target.Source.Path, version, _time.GetUtcNow(), null));
+
+    private void NoteTargetError(DesiredTarget target, string error)
+    {
+        var previous = Status.FindTarget(target.Secret);
+        Status.Target(new TargetStatus(target.Secret.Namespace, target.Secret.Name, target.Bundle, target.Source.Provider, target.Source.Path,
+            previous?.SourceVersion, previous?.LastSync, error));
+    }
+
+    // ---- revocation and pruning ------------------------------------------------------------------------------
+
+    private async Task<WorkResult> RevokeAsync(SourceRef sourceRef, List<DesiredTarget> targets, RevocationDecision decision, string trigger, CancellationToken cancellationToken)
+    {
+        var ok = true;
+        foreach (var target in targets)
+        {
+            if (Cluster.Find(target.Secret) is not { } observed || !Annotations.IsManaged(observed.Secret.Labels)
+                || observed.Annotation(Annotations.Source) != sourceRef.Path || observed.Annotation(Annotations.Provider) != sourceRef.Provider)
+            {
+                continue;
+            }
+
+            ok &= await DeleteAndAuditAsync(observed, AuditActions.Revoked, trigger, decision.Reason, target.Bundle, cancellationToken);
+        }
+
+        return ok ? WorkResult.Done : WorkResult.Retry();
+    }
+
+    private async Task<WorkResult> RetainAsync(List<DesiredTarget> targets, RevocationDecision decision, string trigger, CancellationToken cancellationToken)
+    {
+        foreach (var target in targets)
+        {
+            if (Cluster.Find(target.Secret) is not { } observed || !Annotations.IsManaged(observed.Secret.Labels)
+                || observed.Annotation(Annotations.SourceDeleted) is not null)
+            {
+                continue;
+            }
+
+            var marked = await _kube.Secrets.PatchAsync(target.Secret.Namespace, target.Secret.Name,
+                KubernetesPatch.Merge(new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [Annotations.SourceDeleted] = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) } },
+                }), cancellationToken);
+            Cluster.Observe(marked);
+            _audit.Record(AuditActions.Revoked, AuditOutcomes.Skipped, e => e with
+            {
+                Trigger = trigger,
+                Namespace = target.Secret.Namespace,
+                Secret = target.Secret.Name,
+                Bundle = target.Bundle,
+                Provider = target.Source.Provider,
+                Source = target.Source.Path,
+                PreviousVersion = observed.Annotation(Annotations.SourceVersion),
+                Detail = decision.Reason,
+            });
+        }
+
+        return WorkResult.Done;
+    }
+
+    private async Task<WorkResult> PruneAsync(string trigger, CancellationToken cancellationToken)
+    {
+        if (Plan is not { } plan)
+        {
+            return WorkResult.Done;
+        }
+
+        var observed = Cluster.ManagedSecrets.ToDictionary(e => e.Secret.Secret);
+        var ok = true;
+        foreach (var decision in SecretPlanner.Prune(plan.Desired, observed.Values.Select(e => e.Secret)))
+        {
+            ok &= await DeleteAndAuditAsync(observed[decision.Secret], AuditActions.Pruned, trigger, decision.Reason, decision.Bundle, cancellationToken);
+        }
+
+        return ok ? WorkResult.Done : WorkResult.Retry();
+    }
+
+    private async Task<bool> DeleteAndAuditAsync(ObservedEntry observed, string action, string trigger, string reason, string? bundle, CancellationToken cancellationToken)
+    {
+        var name = observed.Secret.Secret;
+        _deleting[name] = 0;
+        try
+        {
+            await DeleteAsync(observed, cancellationToken);
+        }
+        catch (KubernetesApiException ex) when (ex.Reason != KubernetesErrorReason.NotFound)
+        {
+            ReportOnce($"failed/{name}", ex.Reason.ToString(), () => _audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => e with
+            {
+                Trigger = trigger,
+                Namespace = name.Namespace,
+                Secret = name.Name,
+                Bundle = bundle,
+                Error = $"could not delete ({action}): Kubernetes {ex.Reason}: {ex.Message}",
+            }));
+            return false;
+        }
+        finally
+        {
+            _deleting.TryRemove(name, out _);
+        }
+
+        Cluster.Forget(name);
+        _applied.TryRemove(name, out _);
+        Status.ForgetTarget(name);
+        _metrics.Sync(action, AuditOutcomes.Success);
+        _audit.Record(action, AuditOutcomes.Success, e => e with
+        {
+            Trigger = trigger,
+            Namespace = name.Namespace,
+            Secret = name.Name,
+            Bundle = bundle,
+            Provider = observed.Annotation(Annotations.Provider),
+            Source = observed.Annotation(Annotations.Source),
+            PreviousVersion = observed.Annotation(Annotations.SourceVersion),
+            Detail = reason,
+        });
+        return true;
+    }
+
+    /// <summary>Deletes a managed Secret only if it is still the object we saw (uid precondition).</summary>
+    private Task DeleteAsync(ObservedEntry observed, CancellationToken cancellationToken) =>
+        _kube.Secrets.DeleteAsync(observed.Secret.Secret.Namespace, observed.Secret.Secret.Name,
+            new DeleteOptions { Preconditions = new Preconditions { Uid = observed.Uid } }, cancellationToken);
+
+    private static NamespacedName NameOf(Secret secret) => new(secret.Metadata.Namespace ?? "", secret.Metadata.Name ?? "");
+}

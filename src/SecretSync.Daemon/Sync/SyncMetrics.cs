@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+
+namespace SecretSync.Daemon.Sync;
+
+/// <summary>The daemon's own instruments; exposed on <c>/metrics</c> by the Prometheus exposition.</summary>
+internal sealed class SyncMetrics : IDisposable
+{
+    public const string MeterName = "SecretSync.Daemon";
+    private readonly Meter _meter = new(MeterName);
+
+    public SyncMetrics(Func<int> managedSecrets, Func<int> queueDepth, Func<double?> lastSuccessfulSync, Func<int> brakeEngaged, Func<int> isLeader)
+    {
+        Syncs = _meter.CreateCounter<long>("secretsync_syncs", description: "Secret sync actions by action and outcome.");
+        PropagationSeconds = _meter.CreateHistogram<double>(
+            "secretsync_rotation_propagation_seconds", "s", "Seconds from a source version's creation to the Secret write that carries it.");
+        ProviderChecks = _meter.CreateCounter<long>("secretsync_provider_version_checks", description: "Batch version checks (poll cycles) by provider and result.");
+        _meter.CreateObservableGauge("secretsync_managed_secrets", managedSecrets, description: "Managed Secrets in the cluster.");
+        _meter.CreateObservableGauge("secretsync_queue_depth", queueDepth, description: "Work items waiting in the queue.");
+        _meter.CreateObservableGauge("secretsync_revocation_brake_engaged", brakeEngaged, description: "1 while the mass-revocation brake holds revocations.");
+        _meter.CreateObservableGauge("secretsync_leader", isLeader, description: "1 while this instance is the leader that writes.");
+        _meter.CreateObservableGauge(
+            "secretsync_last_successful_sync_timestamp_seconds",
+            () => lastSuccessfulSync() is { } seconds ? [new Measurement<double>(seconds)] : Array.Empty<Measurement<double>>(),
+            "s",
+            "Unix time of the last full sync that completed without errors.");
+    }
+
+    public Counter<long> Syncs { get; }
+
+    public Histogram<double> PropagationSeconds { get; }
+
+    public Counter<long> ProviderChecks { get; }
+
+    public void Sync(string action, string outcome) => Syncs.Add(1, new("action", action), new("outcome", outcome));
+
+    public void Dispose() => _meter.Dispose();
+}
