@@ -6,6 +6,7 @@ public sealed class ManualTimeProvider : TimeProvider
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now;
+    private int _timersCreated;
 
     public ManualTimeProvider(DateTimeOffset? start = null) => _now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -16,6 +17,9 @@ public sealed class ManualTimeProvider : TimeProvider
             return _now;
         }
     }
+
+    /// <summary>How many timers code under test has created, so a test can advance only once that code waits.</summary>
+    public int TimersCreated => Volatile.Read(ref _timersCreated);
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -53,6 +57,7 @@ public sealed class ManualTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        Interlocked.Increment(ref _timersCreated);
         var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         lock (_gate)

@@ -19,7 +19,7 @@ public sealed class LeaderElectorClockTests
     {
         var wait = TimeSpan.FromSeconds(waitSeconds);
         await using var bed = await LeaseBed.StartAsync();
-        var clock = new CountingClock();
+        var clock = new ManualTimeProvider();
         // A renewTime far in the past or future: server timestamps must not shorten or stretch the wait.
         var stamped = clock.GetUtcNow().AddHours(renewTimeOffsetHours);
         var seeded = await bed.Client.Leases.CreateAsync(new Lease
@@ -56,7 +56,7 @@ public sealed class LeaderElectorClockTests
     public async Task Leader_KeepsLeadingWhileRenewalsSucceed_AndStopsExactlyAtTheRenewDeadlineWhenTheyFail()
     {
         await using var bed = await LeaseBed.StartAsync();
-        var clock = new CountingClock();
+        var clock = new ManualTimeProvider();
         var a = bed.Start("replica-a", Timings, clock);
         await Eventually.TrueAsync(() => a.Leading, "replica-a leading");
         await Eventually.TrueAsync(() => clock.TimersCreated >= 2, "the term deadline and the first renewal scheduled");
@@ -89,7 +89,7 @@ public sealed class LeaderElectorClockTests
     }
 
     /// <summary>Advances the clock, then waits for the attempt that wakes up and for the elector to wait again.</summary>
-    private static async Task StepAsync(Candidate candidate, CountingClock clock, TimeSpan by)
+    private static async Task StepAsync(Candidate candidate, ManualTimeProvider clock, TimeSpan by)
     {
         var attempts = candidate.Elector.Attempts;
         var timers = clock.TimersCreated;
@@ -97,7 +97,7 @@ public sealed class LeaderElectorClockTests
         await ParkedAsync(candidate, clock, attempts, timers);
     }
 
-    private static Task ParkedAsync(Candidate candidate, CountingClock clock, long attempts, int timers) =>
+    private static Task ParkedAsync(Candidate candidate, ManualTimeProvider clock, long attempts, int timers) =>
         Eventually.TrueAsync(
             () => candidate.Elector.Attempts > attempts && clock.TimersCreated > timers,
             $"an attempt after #{attempts} and a wait after it",

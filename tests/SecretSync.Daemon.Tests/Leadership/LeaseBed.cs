@@ -5,7 +5,6 @@ using SecretSync.DevStack;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Config;
 using SecretSync.Kubernetes.Models;
-using SecretSync.Testing;
 
 namespace SecretSync.Daemon.Tests.Leadership;
 
@@ -215,29 +214,4 @@ internal sealed class RecordingLogger<T> : ILogger<T>
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         _entries.Enqueue((logLevel, eventId, formatter(state, exception)));
-}
-
-/// <summary>A manual clock that counts the timers created on it, so a test advances only once the elector waits on it.</summary>
-internal sealed class CountingClock : TimeProvider
-{
-    private int _timers;
-
-    public ManualTimeProvider Inner { get; } = new();
-
-    public int TimersCreated => Volatile.Read(ref _timers);
-
-    public override DateTimeOffset GetUtcNow() => Inner.GetUtcNow();
-
-    public override long GetTimestamp() => Inner.GetTimestamp();
-
-    public override long TimestampFrequency => Inner.TimestampFrequency;
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        var timer = Inner.CreateTimer(callback, state, dueTime, period);
-        Interlocked.Increment(ref _timers);
-        return timer;
-    }
-
-    public void Advance(TimeSpan by) => Inner.Advance(by);
 }

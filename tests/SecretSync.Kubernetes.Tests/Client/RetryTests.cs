@@ -2,6 +2,7 @@ using SecretSync.DevStack.Hosting;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Tests.Support;
+using SecretSync.Testing;
 
 namespace SecretSync.Kubernetes.Tests.Client;
 
@@ -13,7 +14,7 @@ public sealed class RetryTests
     public async Task TooManyRequests_IsRetriedAfterTheRetryAfterWait_OnTheClientClock()
     {
         await using var k8s = await Emulators.StartAsync();
-        var clock = new ObservedClock();
+        var clock = new ManualTimeProvider();
         using var client = Emulators.ClientFor(k8s, new KubernetesClientOptions { DisableRateLimiter = true }, clock);
         k8s.Faults.Add(new FaultRule { PathPrefix = SecretsPath, StatusCode = 429, RetryAfter = TimeSpan.FromSeconds(2), Times = 2 });
         int Answered(int status) => k8s.Requests.CountWhere(r => r.Path.StartsWith(SecretsPath, StringComparison.Ordinal) && r.Status == status);
