@@ -12,6 +12,17 @@ internal static class RevocationsCommand
         {
             Description = "The leader's endpoint address.",
             DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080/"),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Single().Value;
+                if (Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+
+                result.AddError($"--daemon must be an http(s) URL such as http://127.0.0.1:8080/, not '{text}'.");
+                return null;
+            },
         };
         var approve = new Command("approve", "Approve the revocations the brake is holding, as shown by their token.") { token, daemon };
         approve.SetAction(async (parse, cancellationToken) =>

@@ -179,7 +179,7 @@ public sealed record AuditFileSettings
     /// <summary>The default of <see cref="Fsync"/>.</summary>
     public const FsyncPolicy DefaultFsync = FsyncPolicy.Batch;
 
-    /// <summary>The file (or its first segment) to append to.</summary>
+    /// <summary>The folder holding the chained segment files (audit-000001.jsonl, ...) to append to.</summary>
     public required string Path { get; init; }
 
     /// <summary>Size at which the file rotates to a new segment, keeping the chain.</summary>

@@ -8,8 +8,8 @@ namespace SecretSync.Daemon.Hosting;
 /// <summary>One Quartz job per provider that queues its batch version check every interval, with jitter.</summary>
 /// <remarks>
 /// Each run schedules the next one at <c>interval × (1 ± jitter)</c>, so a fleet of daemons restarted together
-/// spreads its polls instead of hitting the authority in step. A provider whose change stream is live skips
-/// its scheduled checks: pushed changes make polling redundant until the stream drops.
+/// spreads its polls instead of hitting the authority in step. A provider whose change stream is live runs only
+/// one scheduled check in <see cref="SyncEngine.PollsRestedWhilePushLive"/>, as a safety net for a missed event.
 /// </remarks>
 internal sealed class PollSchedule : IAsyncDisposable
 {
@@ -69,7 +69,7 @@ internal sealed class PollSchedule : IAsyncDisposable
         {
             var engine = (SyncEngine)context.MergedJobDataMap[EngineKey]!;
             var provider = (string)context.MergedJobDataMap[ProviderKey]!;
-            if (!engine.IsPushLive(provider))
+            if (engine.ShouldPoll(provider))
             {
                 engine.Enqueue(WorkKey.ForPoll(provider), AuditTriggers.Poll);
             }

@@ -59,6 +59,7 @@ internal sealed class SyncEngine
     private readonly ConcurrentDictionary<string, string> _reported = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BrakeStatus> _brakes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _pushLive = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _restedPolls = new(StringComparer.Ordinal);
     private DesiredPlan? _plan;
     private int _generation;
     private string? _approvalToken;
@@ -93,6 +94,28 @@ internal sealed class SyncEngine
     public string? BrakeSummary => _brakes.Values.FirstOrDefault(b => b.Holds) is { } brake
         ? $"holding revocations: {brake.AbsentSources} of {brake.DistinctSources} sources absent; approve with token {brake.ApprovalToken}"
         : null;
+
+    /// <summary>While a change stream is live, only every this many scheduled polls runs: a safety net for a missed event.</summary>
+    public const int PollsRestedWhilePushLive = 10;
+
+    /// <summary>Decides whether a scheduled poll of <paramref name="provider"/> runs now.</summary>
+    /// <remarks>Every poll runs while the provider cannot push; while it can, one in <see cref="PollsRestedWhilePushLive"/>.</remarks>
+    public bool ShouldPoll(string provider)
+    {
+        if (!IsPushLive(provider))
+        {
+            _restedPolls[provider] = 0;
+            return true;
+        }
+
+        if (_restedPolls.AddOrUpdate(provider, 1, (_, rested) => rested + 1) < PollsRestedWhilePushLive)
+        {
+            return false;
+        }
+
+        _restedPolls[provider] = 0;
+        return true;
+    }
 
     /// <summary>True while a provider's change stream is connected, so its scheduled polls can rest.</summary>
     public bool IsPushLive(string provider) => _pushLive.GetValueOrDefault(provider);
@@ -429,7 +452,35 @@ internal sealed class SyncEngine
             _approvalToken = null;
         }
 
+        await RecheckConflictsAsync(plan, provider, trigger, cancellationToken);
         return WorkResult.Done;
+    }
+
+    /// <summary>Re-reads the unmanaged Secrets that block targets of this provider, and queues the targets whose name came free.</summary>
+    /// <remarks>The managed-Secret watch cannot see an unmanaged Secret go, so each cycle looks; only conflicted names cost a request.</remarks>
+    private async Task RecheckConflictsAsync(DesiredPlan plan, string provider, string trigger, CancellationToken cancellationToken)
+    {
+        foreach (var target in plan.Desired.Targets.Values.Where(t => t.Source.Provider == provider))
+        {
+            if (Cluster.Find(target.Secret) is not { } blocking || Annotations.IsManaged(blocking.Secret.Labels))
+            {
+                continue;
+            }
+
+            try
+            {
+                await RefreshAsync(target.Secret, cancellationToken);
+            }
+            catch (KubernetesApiException)
+            {
+                continue; // the next cycle looks again
+            }
+
+            if (Cluster.Find(target.Secret) is not { } now || Annotations.IsManaged(now.Secret.Labels))
+            {
+                Enqueue(WorkKey.ForSource(target.Source), trigger);
+            }
+        }
     }
 
     // ---- one source ------------------------------------------------------------------------------------------
@@ -505,12 +556,19 @@ internal sealed class SyncEngine
             state = state with { Last = new VersionResult.Current(payload.Version) };
         }
 
-        var allWritten = true;
-        foreach (var target in targets)
-        {
-            allWritten &= await ApplyTargetAsync(target, payload, trigger, started, cancellationToken);
-        }
-
+        // Targets of one source are independent Secrets; write them side by side (the client's rate limit still applies).
+        var failures = 0;
+        await Parallel.ForEachAsync(
+            targets,
+            new ParallelOptions { MaxDegreeOfParallelism = plan.Config.Sync.Concurrency, CancellationToken = cancellationToken },
+            async (target, token) =>
+            {
+                if (!await ApplyTargetAsync(target, payload, trigger, started, token))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            });
+        var allWritten = failures == 0;
         _sources[sourceRef] = allWritten ? state with { VerifiedGeneration = plan.Generation } : state;
         return allWritten ? WorkResult.Done : WorkResult.Retry();
     }
@@ -553,7 +611,7 @@ internal sealed class SyncEngine
                     case PlanAction.Conflict:
                         ReportConflict(target, trigger, plan.Reason);
                         return true;
-                    case PlanAction.Create when observed is null:
+                    case PlanAction.Create or PlanAction.Restore when observed is null:
                         var created = await CreateOrAdoptAsync(target, secret, hash, payload.Version, cancellationToken);
                         if (created is null)
                         {
