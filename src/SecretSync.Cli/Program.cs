@@ -7,5 +7,7 @@ var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a 
     DevCommand.Create(),
     ValidateCommand.Create(),
     RevocationsCommand.Create(),
+    RotateCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -36,7 +36,7 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(FileInfo? configFile, DirectoryInfo stateDir, DirectoryInfo? seedDir, bool once, int? port, CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        var console = Console.IsOutputRedirected ? PipedConsole() : AnsiConsole.Console;
         stateDir.Create();
         var seed = DevSeed.Load(seedDir);
         var configPath = configFile?.ToString() ?? Path.Combine(stateDir.FullName, "config.yaml");
@@ -72,7 +72,16 @@ internal static class DevCommand
             Instance = "dev",
             ProviderOverrides = aim,
         };
-        var devConfig = valid.Config with { Audit = valid.Config.Audit with { Sinks = [.. valid.Config.Audit.Sinks.Where(s => s != AuditSinkKind.Stdout)] } };
+        // The console shows events as readable lines instead of JSON; the chained file under <state-dir>/audit is what `secretsync audit` reads.
+        var audit = valid.Config.Audit;
+        var devConfig = valid.Config with
+        {
+            Audit = audit with
+            {
+                Sinks = [.. audit.Sinks.Where(s => s != AuditSinkKind.Stdout).Append(AuditSinkKind.File).Distinct()],
+                File = audit.File ?? new AuditFileSettings { Path = Path.Combine(stateDir.FullName, "audit") },
+            },
+        };
         await using var app = DaemonHost.Build(options, devConfig, file, ProviderCatalog.AddAll, [progress]);
         var runtime = app.Services.GetRequiredService<DaemonRuntime>();
         await app.StartAsync(cancellationToken);
@@ -104,6 +113,19 @@ internal static class DevCommand
         {
             await app.StopAsync(CancellationToken.None);
         }
+    }
+
+    // Piped output (CI logs, tee) gets no escape codes, and no 80-column wrapping that would split names in the summary.
+    private static IAnsiConsole PipedConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 400;
+        return console;
     }
 
     private static ProviderSettings AimAtEmulators(ProviderSettings settings, string vaultAddress, string rootToken)

@@ -341,8 +341,9 @@ public static class ConfigLoader
         var fsync = file.Choice("fsync", AuditFileSettings.DefaultFsync);
         var fileSettings = path is null ? null : new AuditFileSettings { Path = path, MaxBytes = maxBytes, Fsync = fsync };
 
-        var postgres = audit.Map("postgres", ["connectionString"]);
+        var postgres = audit.Map("postgres", ["connectionString", "bufferDir"]);
         var connectionString = postgres.Text("connectionString");
+        var bufferDir = postgres.Text("bufferDir");
         if (sinks.Contains(AuditSinkKind.File) && string.IsNullOrEmpty(path))
         {
             reader.Report(file.Location, file.FieldOf("path"), "is required when the file sink is selected");
@@ -357,7 +358,7 @@ public static class ConfigLoader
         {
             Sinks = sinks.Count == 0 ? defaults.Sinks : [.. sinks],
             File = fileSettings,
-            Postgres = connectionString is null ? null : new AuditPostgresSettings { ConnectionString = connectionString },
+            Postgres = connectionString is null ? null : new AuditPostgresSettings { ConnectionString = connectionString, BufferDir = bufferDir },
             HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", ["file", "secret"])),
         };
     }

@@ -197,8 +197,12 @@ public sealed record AuditPostgresSettings
     /// <summary>The Npgsql connection string; may hold a password, so it is never printed.</summary>
     public required string ConnectionString { get; init; }
 
+    /// <summary>Where events wait on disk while the database is unreachable.</summary>
+    /// <value>Null: a folder per cluster and instance under the system temporary folder.</value>
+    public string? BufferDir { get; init; }
+
     /// <inheritdoc />
-    public override string ToString() => "AuditPostgresSettings { ConnectionString = *** }";
+    public override string ToString() => $"AuditPostgresSettings {{ ConnectionString = ***, BufferDir = {BufferDir} }}";
 }
 
 /// <summary>Where the audit install key is read from: exactly one of a file or a Kubernetes Secret.</summary>

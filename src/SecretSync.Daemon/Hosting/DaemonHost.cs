@@ -8,6 +8,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using SecretSync.Audit;
+using SecretSync.Audit.Events;
+using SecretSync.Audit.FileChain;
+using SecretSync.Audit.Postgres;
 using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
@@ -93,13 +96,25 @@ public static class DaemonHost
 
     private static IEnumerable<IAuditSink> SinksFor(AuditSettings settings, KubernetesClient kube, IServiceProvider services)
     {
+        var time = services.GetRequiredService<TimeProvider>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
         foreach (var kind in settings.Sinks.Distinct())
         {
             yield return kind switch
             {
                 AuditSinkKind.Stdout => new StdoutSink(),
-                AuditSinkKind.Events => new Audit.Events.KubernetesEventSink(kube, services.GetRequiredService<TimeProvider>()),
-                _ => throw new NotSupportedException($"audit.sinks: the {kind.ToString().ToLowerInvariant()} sink is not available in this build; use stdout or events."),
+                AuditSinkKind.Events => new KubernetesEventSink(kube, time),
+                AuditSinkKind.File => new ChainedFileSink(ChainedFileSinkOptions.From(settings.File!), time, loggers.CreateLogger<ChainedFileSink>()),
+                AuditSinkKind.Postgres => new PostgresSink(
+                    new PostgresSinkOptions
+                    {
+                        ConnectionString = settings.Postgres!.ConnectionString,
+                        BufferFolder = settings.Postgres.BufferDir ?? PostgresSinkOptions.DefaultBufferFolder(
+                            services.GetRequiredService<SyncConfig>().Cluster, services.GetRequiredService<DaemonOptions>().Instance),
+                    },
+                    time,
+                    loggers.CreateLogger<PostgresSink>()),
+                _ => throw new ArgumentOutOfRangeException(nameof(settings), kind, "unknown audit sink"),
             };
         }
     }

@@ -7,13 +7,18 @@ internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter 
 {
     public static WorkResult Done { get; } = new(true);
 
+    /// <summary>Failed: run again after the key's back-off, or <paramref name="retryAfter"/> if longer.</summary>
     public static WorkResult Retry(TimeSpan? retryAfter = null) => new(false, retryAfter);
+
+    /// <summary>Done, but do not run the key again before <paramref name="wait"/> has passed (an authority's Retry-After).</summary>
+    public static WorkResult HoldOff(TimeSpan wait) => new(true, wait);
 }
 
 /// <summary>Back-off for failing keys: exponential from <see cref="Initial"/> to <see cref="Maximum"/>, with jitter.</summary>
 internal sealed record BackoffPolicy(TimeSpan Initial, TimeSpan Maximum, double Jitter = 0.2)
 {
-    public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+    /// <summary>1 s doubling to 1 minute: long enough to spare a struggling authority, short enough to recover quickly.</summary>
+    public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
 
     public TimeSpan DelayFor(int failures, Random random)
     {
@@ -28,8 +33,9 @@ internal sealed record BackoffPolicy(TimeSpan Initial, TimeSpan Maximum, double 
 /// <remarks>
 /// A key waiting in the queue is never queued twice; a key added while it is being processed runs once
 /// more afterwards; at most <c>concurrency</c> keys are processed at once and never the same key twice at
-/// once. A failing key is retried after a per-key exponential back-off with jitter (or the handler's
-/// Retry-After, if longer), which resets on success. Each queued key keeps the trigger that first queued it.
+/// once. A failing key is held off for a per-key exponential back-off with jitter (or the handler's
+/// Retry-After, if longer): whoever queues it meanwhile, it runs again only when the hold-off ends. Success
+/// clears the hold-off and the back-off. Each queued key keeps the trigger that first queued it.
 /// </remarks>
 internal sealed class WorkQueue<TKey> where TKey : notnull
 {
@@ -40,6 +46,8 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
     private readonly HashSet<TKey> _processing = [];
     private readonly Dictionary<TKey, int> _failures = [];
     private readonly HashSet<TKey> _delayed = [];
+    private readonly Dictionary<TKey, DateTimeOffset> _notBefore = [];
+    private CancellationToken _lifetime;
     private readonly int _concurrency;
     private readonly TimeProvider _time;
     private readonly BackoffPolicy _backoff;
@@ -78,8 +86,26 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
         }
     }
 
-    /// <summary>Queues a key unless it is already waiting.</summary>
+    /// <summary>Queues a key unless it is already waiting; a key in its back-off hold-off is queued when that ends.</summary>
     public void Enqueue(TKey key, string trigger)
+    {
+        TimeSpan holdOff;
+        lock (_gate)
+        {
+            holdOff = _notBefore.TryGetValue(key, out var notBefore) ? notBefore - _time.GetUtcNow() : TimeSpan.Zero;
+        }
+
+        if (holdOff > TimeSpan.Zero)
+        {
+            EnqueueAfter(key, trigger, holdOff, _lifetime);
+        }
+        else
+        {
+            EnqueueNow(key, trigger);
+        }
+    }
+
+    private void EnqueueNow(TKey key, string trigger)
     {
         lock (_gate)
         {
@@ -121,8 +147,11 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
     }
 
     /// <summary>Processes keys until cancelled.</summary>
-    public Task RunAsync(Func<TKey, string, CancellationToken, Task<WorkResult>> handler, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, _concurrency).Select(_ => WorkerAsync(handler, cancellationToken)));
+    public Task RunAsync(Func<TKey, string, CancellationToken, Task<WorkResult>> handler, CancellationToken cancellationToken)
+    {
+        _lifetime = cancellationToken;
+        return Task.WhenAll(Enumerable.Range(0, _concurrency).Select(_ => WorkerAsync(handler, cancellationToken)));
+    }
 
     private async Task WorkerAsync(Func<TKey, string, CancellationToken, Task<WorkResult>> handler, CancellationToken cancellationToken)
     {
@@ -176,22 +205,29 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
             if (result.Succeeded)
             {
                 _failures.Remove(key);
+                _notBefore.Remove(key);
+                if (result.RetryAfter is { } wait && wait > TimeSpan.Zero)
+                {
+                    _notBefore[key] = _time.GetUtcNow() + wait;
+                    retryIn = again is null ? null : wait;
+                }
             }
             else
             {
                 var failures = _failures[key] = _failures.GetValueOrDefault(key) + 1;
                 var backoff = _backoff.DelayFor(failures, _random);
                 retryIn = result.RetryAfter is { } hint && hint > backoff ? hint : backoff;
+                _notBefore[key] = _time.GetUtcNow() + retryIn.Value;
             }
         }
 
-        if (again is not null)
+        if (retryIn is { } delay)
+        {
+            EnqueueAfter(key, again ?? trigger, delay, cancellationToken);
+        }
+        else if (again is not null)
         {
             Enqueue(key, again);
-        }
-        else if (retryIn is { } delay)
-        {
-            EnqueueAfter(key, trigger, delay, cancellationToken);
         }
     }
 
@@ -213,6 +249,6 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
             }
         }
 
-        Enqueue(key, trigger);
+        EnqueueNow(key, trigger);
     }
 }

@@ -224,6 +224,7 @@ internal sealed class SyncEngine
             case ReflectorEventType.Relisted:
                 Cluster.ReplaceSecrets(change.Items);
                 EnqueueDrifted(Cluster.ManagedSecrets);
+                EnqueueVanished();
                 Enqueue(WorkKey.Prune, AuditTriggers.Drift);
                 break;
             case ReflectorEventType.Deleted:
@@ -261,6 +262,23 @@ internal sealed class SyncEngine
             {
                 Enqueue(WorkKey.ForSource(target.Source), AuditTriggers.Drift);
             }
+        }
+    }
+
+    /// <summary>After a re-list: queues targets we wrote that are gone (deleted while the watch was down).</summary>
+    private void EnqueueVanished()
+    {
+        if (Plan is not { } plan)
+        {
+            return;
+        }
+
+        foreach (var source in plan.Desired.Targets.Values
+                     .Where(t => Cluster.Find(t.Secret) is null && _applied.ContainsKey(t.Secret))
+                     .Select(t => t.Source)
+                     .Distinct())
+        {
+            Enqueue(WorkKey.ForSource(source), AuditTriggers.Drift);
         }
     }
 
@@ -453,7 +471,11 @@ internal sealed class SyncEngine
         }
 
         await RecheckConflictsAsync(plan, provider, trigger, cancellationToken);
-        return WorkResult.Done;
+
+        // An authority that asked us to slow down gets no poll before its Retry-After, whoever asks for one.
+        var retryAfter = outcomes.Values.OfType<VersionResult.Failed>()
+            .Where(f => f.Failure.Kind == FailureKind.Throttled).Select(f => f.Failure.RetryAfter).Max();
+        return retryAfter is { } wait && wait > TimeSpan.Zero ? WorkResult.HoldOff(wait) : WorkResult.Done;
     }
 
     /// <summary>Re-reads the unmanaged Secrets that block targets of this provider, and queues the targets whose name came free.</summary>

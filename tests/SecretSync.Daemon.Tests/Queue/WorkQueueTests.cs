@@ -122,6 +122,68 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task FailingKey_QueuedAgainDuringItsHoldOff_RunsOnlyWhenTheHoldOffEnds()
+    {
+        var clock = new ManualTimeProvider();
+        var queue = new WorkQueue<string>(1, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), Jitter: 0));
+        var attempts = 0;
+        using var cts = new CancellationTokenSource();
+        var run = queue.RunAsync((_, _, _) =>
+        {
+            var n = Interlocked.Increment(ref attempts);
+            return Task.FromResult(n == 1 ? WorkResult.Retry(TimeSpan.FromSeconds(10)) : WorkResult.Done);
+        }, cts.Token);
+
+        queue.Enqueue("k", "poll");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        queue.Enqueue("k", "event");
+        queue.Enqueue("k", "poll");
+        clock.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(50);
+        Assert.Equal(1, Volatile.Read(ref attempts));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
+        queue.Enqueue("k", "event");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 3);
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task HoldOff_DelaysTheNextRunWithoutRetryingOnItsOwn()
+    {
+        var clock = new ManualTimeProvider();
+        var queue = new WorkQueue<string>(1, clock);
+        var attempts = 0;
+        using var cts = new CancellationTokenSource();
+        var run = queue.RunAsync((_, _, _) =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Task.FromResult(WorkResult.HoldOff(TimeSpan.FromSeconds(5)));
+        }, cts.Token);
+
+        queue.Enqueue("poll", "poll");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await Task.Delay(50);
+        Assert.Equal(1, Volatile.Read(ref attempts));
+
+        queue.Enqueue("poll", "poll");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
+        queue.Enqueue("poll", "poll");
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await Task.Delay(50);
+        Assert.Equal(2, Volatile.Read(ref attempts));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 3);
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task Concurrency_IsBoundedAcrossKeys()
     {
         var queue = new WorkQueue<int>(3, TimeProvider.System);

@@ -1,0 +1,119 @@
+using Npgsql;
+
+namespace SecretSync.Audit.Postgres;
+
+/// <summary>The fleet store's tables, and the migrations that create them, applied once per database.</summary>
+/// <remarks>
+/// Many daemons (one per cluster) start against the same database at once, so migrations run in one
+/// transaction under a transaction-scoped advisory lock; whoever gets the lock second finds the work done.
+/// Each applied migration leaves a row in <c>schema_version</c>; migrations are append-only.
+/// </remarks>
+internal static class PostgresSchema
+{
+    /// <summary>The newest schema version this build knows.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>Arbitrary key of the advisory lock serialising migrations across daemons.</summary>
+    private const long MigrationLockKey = 0x5EC2_E75C_0A0D_17;
+
+    /// <summary>The event columns in <see cref="Core.Audit.AuditEvent"/> order; their names are the snake_case JSON names.</summary>
+    public const string Columns =
+        "id, sequence, time, cluster, instance, action, outcome, trigger, namespace, secret, bundle, provider, " +
+        "source, source_version, previous_version, content_hmac, error, detail, latency_ms";
+
+    private static readonly string[] Migrations =
+    [
+        // 1: the event table. row_id records arrival order, which is each daemon's order: a daemon's sink
+        // inserts its events (and later its buffered ones) strictly in sequence.
+        """
+        CREATE TABLE audit_events (
+            id               text PRIMARY KEY,
+            row_id           bigint GENERATED ALWAYS AS IDENTITY,
+            sequence         bigint NOT NULL,
+            time             timestamptz NOT NULL,
+            cluster          text NOT NULL,
+            instance         text NOT NULL,
+            action           text NOT NULL,
+            outcome          text NOT NULL,
+            trigger          text,
+            namespace        text,
+            secret           text,
+            bundle           text,
+            provider         text,
+            source           text,
+            source_version   text,
+            previous_version text,
+            content_hmac     text,
+            error            text,
+            detail           text,
+            latency_ms       double precision
+        );
+        CREATE INDEX audit_events_time ON audit_events (time, row_id);
+        CREATE INDEX audit_events_cluster ON audit_events (cluster, time);
+        CREATE INDEX audit_events_namespace ON audit_events (namespace, time);
+        CREATE INDEX audit_events_source ON audit_events (source, provider, time);
+        CREATE INDEX audit_events_action ON audit_events (action, time);
+        """,
+    ];
+
+    /// <summary>Creates or upgrades the schema; a no-op when it is current.</summary>
+    /// <exception cref="NpgsqlException">The database is unreachable or refused a statement.</exception>
+    /// <exception cref="InvalidOperationException">The database was migrated by a newer build.</exception>
+    public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction,
+            "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+            cancellationToken).ConfigureAwait(false);
+
+        int applied;
+        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection, transaction))
+        {
+            applied = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (applied > CurrentVersion)
+        {
+            throw new InvalidOperationException(
+                $"The audit database has schema version {applied}, newer than this build's {CurrentVersion}; upgrade secretsync.");
+        }
+
+        for (var version = applied + 1; version <= CurrentVersion; version++)
+        {
+            await ExecuteAsync(connection, transaction, Migrations[version - 1], cancellationToken).ConfigureAwait(false);
+            await using var record = new NpgsqlCommand("INSERT INTO schema_version (version) VALUES (@version)", connection, transaction);
+            record.Parameters.AddWithValue("version", version);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The connection string with any password replaced, for logs and messages.</summary>
+    public static string Redact(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (!string.IsNullOrEmpty(builder.Password))
+            {
+                builder.Password = "***";
+            }
+
+            return builder.ToString();
+        }
+        catch (ArgumentException)
+        {
+            // An unparsable string may still hold a password somewhere; show nothing of it.
+            return "(unparsable connection string)";
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
