@@ -46,6 +46,9 @@ public sealed class DependencyRulesTests
     [Theory]
     [InlineData("SecretSync.Kubernetes")]
     [InlineData("SecretSync.Providers.Vault")]
+    [InlineData("SecretSync.Providers.Aws")]
+    [InlineData("SecretSync.Providers.Gcp")]
+    [InlineData("SecretSync.Providers.Azure")]
     [InlineData("SecretSync.Audit")]
     public void Adapter_DependsOnlyInward(string project)
     {
