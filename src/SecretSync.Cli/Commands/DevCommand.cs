@@ -87,11 +87,14 @@ internal static class DevCommand
         await app.StartAsync(cancellationToken);
 
         PrintBanner(console, kubernetes, vaultAddress, vault.RootToken, stateDir, kubeconfig, vaultEnv, configPath, seed.Origin);
+
+        // SIGTERM reaches the host's lifetime, Ctrl-C the command's token: either one ends the dev stack.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {
             while (!runtime.FirstSyncDone)
             {
-                await Task.Delay(50, cancellationToken);
+                await Task.Delay(50, stop.Token);
             }
 
             PrintEndpoints(console, runtime);
@@ -102,10 +105,10 @@ internal static class DevCommand
             }
 
             console.MarkupLine("[grey]Running; Ctrl-C to stop.[/]");
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
             return 0;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             return 0;
         }
