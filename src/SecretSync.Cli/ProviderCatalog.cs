@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Aws;
+using SecretSync.Providers.Azure;
+using SecretSync.Providers.Gcp;
 using SecretSync.Providers.Vault;
 
 namespace SecretSync.Cli;
@@ -7,7 +10,11 @@ namespace SecretSync.Cli;
 /// <summary>The provider types this executable ships: one registration line per provider project.</summary>
 internal static class ProviderCatalog
 {
-    public static void AddAll(IServiceCollection services) => services.AddVaultProvider();
+    public static void AddAll(IServiceCollection services) =>
+        services.AddVaultProvider()
+            .AddAwsProvider()
+            .AddGcpProvider()
+            .AddAzureProvider();
 
     public static ProviderRegistry Registry()
     {

@@ -75,6 +75,8 @@ public static class PeerRequirements
     private static readonly Dictionary<string, Func<string?>> Checks = new(StringComparer.Ordinal)
     {
         ["kubectl"] = () => Peers.FindOnPath("kubectl") is null ? "kubectl is not on PATH" : null,
+        // peers.md §3b: only Debian's awscli 2.x at /usr/bin/aws; pyenv's aws-cli 1.x earlier on PATH is another client.
+        ["awscli"] = () => File.Exists("/usr/bin/aws") ? null : "Debian's awscli is not installed (/usr/bin/aws)",
         ["hvac"] = () => File.Exists("/usr/lib/python3/dist-packages/hvac/__init__.py") ? null : "Debian's python3-hvac is not installed",
         ["node"] = () => Peers.FindOnPath("node") is null ? "node is not on PATH" :
             Directory.Exists(Path.Combine(Repository.Root, "tests", "peers", "node_modules")) ? null : "npm packages in tests/peers are not installed (npm ci --prefix tests/peers)",

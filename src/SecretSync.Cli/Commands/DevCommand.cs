@@ -48,11 +48,19 @@ internal static class DevCommand
         await using var kubernetes = await KubernetesEmulator.StartAsync(cancellationToken: cancellationToken);
         await using var vault = await VaultEmulator.StartAsync(cancellationToken: cancellationToken);
         var vaultAddress = vault.BaseAddress.ToString().TrimEnd('/');
-        Func<ProviderSettings, ProviderSettings> aim = settings => AimAtEmulators(settings, vaultAddress, vault.RootToken);
+        await using var clouds = await CloudEmulators.StartAsync(
+            CloudEmulators.ProvidersIn(File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, cancellationToken) : ""), stateDir, cancellationToken);
+        Func<ProviderSettings, ProviderSettings> aim = settings => clouds.Aim(AimAtEmulators(settings, vaultAddress, vault.RootToken));
         var file = new ConfigFile(configPath, ProviderCatalog.Registry().WithAdjustedSettings(aim), TimeProvider.System);
         if (file.Load() is not ConfigResult.Valid valid)
         {
             return RunCommand.Fail(file);
+        }
+
+        clouds.Seed(valid.Config);
+        if (valid.Config.LeaderElection.Namespace is { } leaseNamespace)
+        {
+            kubernetes.SeedNamespace(leaseNamespace);
         }
 
         Seed(kubernetes, vault, seed);
@@ -86,7 +94,7 @@ internal static class DevCommand
         var runtime = app.Services.GetRequiredService<DaemonRuntime>();
         await app.StartAsync(cancellationToken);
 
-        PrintBanner(console, kubernetes, vaultAddress, vault.RootToken, stateDir, kubeconfig, vaultEnv, configPath, seed.Origin);
+        PrintBanner(console, kubernetes, vaultAddress, vault.RootToken, clouds, stateDir, kubeconfig, vaultEnv, configPath, seed.Origin);
 
         // SIGTERM reaches the host's lifetime, Ctrl-C the command's token: either one ends the dev stack.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
@@ -160,12 +168,17 @@ internal static class DevCommand
     }
 
     private static void PrintBanner(
-        IAnsiConsole console, KubernetesEmulator kubernetes, string vaultAddress, string token, DirectoryInfo stateDir,
+        IAnsiConsole console, KubernetesEmulator kubernetes, string vaultAddress, string token, CloudEmulators clouds, DirectoryInfo stateDir,
         string kubeconfig, string vaultEnv, string configPath, string seedOrigin)
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("[bold]Kubernetes API[/]", Markup.Escape(kubernetes.BaseAddress.ToString()));
         grid.AddRow("[bold]Vault[/]", Markup.Escape($"{vaultAddress} (token {token})"));
+        foreach (var (name, address) in clouds.Running)
+        {
+            grid.AddRow($"[bold]{Markup.Escape(name)}[/]", Markup.Escape(address));
+        }
+
         grid.AddRow("[bold]State[/]", Markup.Escape(stateDir.FullName));
         grid.AddRow("[bold]Config[/]", Markup.Escape($"{configPath} (edit it: changes are reloaded)"));
         grid.AddRow("[bold]Seed[/]", Markup.Escape(seedOrigin));

@@ -1,0 +1,265 @@
+using System.Globalization;
+using SecretSync.Core.Providers;
+
+namespace SecretSync.Providers.Aws;
+
+/// <summary>Reads and checks the flattened settings of one <c>aws</c> provider entry.</summary>
+/// <remarks>Never touches the network or the credential files: those may be mounted after start-up.</remarks>
+internal static class AwsOptionsReader
+{
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
+
+    private static readonly string[] KnownKeys =
+    [
+        AwsSettingKeys.Region, AwsSettingKeys.Endpoint, AwsSettingKeys.AuthAccessKeyId, AwsSettingKeys.AuthSecretAccessKeyFile,
+        AwsSettingKeys.AuthSessionTokenFile, AwsSettingKeys.Timeout, AwsSettingKeys.TlsCaFile,
+    ];
+
+    // Keys the configuration layer may pass through alongside the provider's own settings.
+    private static readonly string[] EntryKeys = ["type", "name"];
+
+    // Keys people reach for that must never hold a literal credential in a configuration file.
+    private static readonly string[] LiteralSecretKeys = ["auth.secretAccessKey", "secretAccessKey", "auth.sessionToken"];
+
+    /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
+    /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
+    public static AwsOptions? Read(ProviderSettings settings, List<SettingError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
+
+        foreach (var key in settings.Keys.Order(StringComparer.Ordinal))
+        {
+            if (KnownKeys.Contains(key, StringComparer.Ordinal) || EntryKeys.Contains(key, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            if (LiteralSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                // Never echo the value: it is a credential.
+                errors.Add(new SettingError(key, $"{key} is not supported: credentials do not belong in the configuration. " +
+                    "Put the key in a file and set auth.secretAccessKeyFile (or auth.sessionTokenFile), or use the default chain (IRSA, environment, profile)."));
+                continue;
+            }
+
+            var hint = KnownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+            errors.Add(new SettingError(key, hint is not null
+                ? $"Unknown aws setting '{key}'; did you mean '{hint}'? Keys are case-sensitive."
+                : $"Unknown aws setting '{key}'. Known settings: {string.Join(", ", KnownKeys)}."));
+        }
+
+        var region = ReadRegion(settings, errors);
+        var endpoint = ReadEndpoint(settings, errors);
+        var accessKeyId = Trimmed(settings, AwsSettingKeys.AuthAccessKeyId);
+        var secretFile = Trimmed(settings, AwsSettingKeys.AuthSecretAccessKeyFile);
+        var tokenFile = Trimmed(settings, AwsSettingKeys.AuthSessionTokenFile);
+        CheckAuth(settings, accessKeyId, secretFile, tokenFile, errors);
+        var caFile = Trimmed(settings, AwsSettingKeys.TlsCaFile);
+        if (settings.Get(AwsSettingKeys.TlsCaFile) is not null && caFile is null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.TlsCaFile, "tls.caFile is empty; name a PEM file of CA certificates or remove it."));
+        }
+
+        var effectiveEndpoint = endpoint ?? (region is null ? null : AwsOptions.DefaultEndpoint(region));
+        if (caFile is not null && effectiveEndpoint is { Scheme: "http" })
+        {
+            errors.Add(new SettingError(AwsSettingKeys.TlsCaFile, "tls.caFile needs an https:// endpoint; the endpoint uses plain http."));
+        }
+
+        var timeout = ReadTimeout(settings, errors);
+        if (errors.Count > before || region is null || effectiveEndpoint is null)
+        {
+            return null;
+        }
+
+        return new AwsOptions
+        {
+            Region = region,
+            Endpoint = effectiveEndpoint,
+            AccessKeyId = accessKeyId,
+            SecretAccessKeyFile = secretFile,
+            SessionTokenFile = tokenFile,
+            Timeout = timeout,
+            CaFile = caFile,
+        };
+    }
+
+    /// <summary>Parses a duration such as <c>10s</c>, <c>500ms</c>, <c>1m30s</c>, <c>2h</c>, or a bare number of seconds.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        text = text.Trim();
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bare))
+        {
+            if (!double.IsFinite(bare) || bare < 0 || bare > MaxTimeout.TotalSeconds * 1000)
+            {
+                return false;
+            }
+
+            duration = TimeSpan.FromSeconds(bare);
+            return true;
+        }
+
+        var total = 0.0;
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var digits = rest.IndexOfAnyExcept("0123456789.");
+            if (digits <= 0 || !double.TryParse(rest[..digits], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+            {
+                return false;
+            }
+
+            rest = rest[digits..];
+            var letters = rest.IndexOfAny("0123456789.");
+            var unit = letters < 0 ? rest : rest[..letters];
+            rest = letters < 0 ? [] : rest[letters..];
+            double? milliseconds = unit switch
+            {
+                "ms" => 1,
+                "s" => 1_000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                _ => null,
+            };
+            if (milliseconds is null)
+            {
+                return false;
+            }
+
+            total += amount * milliseconds.Value;
+            if (total > MaxTimeout.TotalMilliseconds * 1000)
+            {
+                return false;
+            }
+        }
+
+        duration = TimeSpan.FromMilliseconds(total);
+        return true;
+    }
+
+    private static string? ReadRegion(ProviderSettings settings, List<SettingError> errors)
+    {
+        var region = Trimmed(settings, AwsSettingKeys.Region);
+        if (region is null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Region, "region is required: the AWS region that holds the secrets, e.g. eu-west-1."));
+            return null;
+        }
+
+        // Region names are lower-case words and a number joined by hyphens (us-east-1, us-gov-west-1, cn-north-1).
+        var parts = region.Split('-');
+        if (parts.Length < 3 || parts.Any(p => p.Length == 0 || !p.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+            || !parts[^1].All(char.IsAsciiDigit))
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Region, $"region '{region}' is not an AWS region name such as us-east-1 or eu-central-1."));
+            return null;
+        }
+
+        return region;
+    }
+
+    private static Uri? ReadEndpoint(ProviderSettings settings, List<SettingError> errors)
+    {
+        if (settings.Get(AwsSettingKeys.Endpoint) is null)
+        {
+            return null;
+        }
+
+        var text = Trimmed(settings, AwsSettingKeys.Endpoint);
+        if (text is null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint is empty; remove it to use the region's Secrets Manager endpoint."));
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint must be an absolute http:// or https:// URL, e.g. https://vpce-0abc.secretsmanager.eu-west-1.vpce.amazonaws.com."));
+            return null;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            // Never echo the value: user info is a credential.
+            errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint must not contain user info; credentials come from auth or the default chain."));
+            return null;
+        }
+
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Endpoint, $"endpoint '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment."));
+            return null;
+        }
+
+        var normalized = uri.GetLeftPart(UriPartial.Path);
+        return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
+    }
+
+    private static void CheckAuth(ProviderSettings settings, string? accessKeyId, string? secretFile, string? tokenFile, List<SettingError> errors)
+    {
+        foreach (var key in new[] { AwsSettingKeys.AuthAccessKeyId, AwsSettingKeys.AuthSecretAccessKeyFile, AwsSettingKeys.AuthSessionTokenFile })
+        {
+            if (settings.Get(key) is not null && Trimmed(settings, key) is null)
+            {
+                errors.Add(new SettingError(key, $"{key} is empty; set it or remove it to use the default credential chain."));
+            }
+        }
+
+        if (accessKeyId is not null && secretFile is null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.AuthSecretAccessKeyFile,
+                "auth.accessKeyId needs auth.secretAccessKeyFile: the file holding its secret access key."));
+        }
+        else if (accessKeyId is null && secretFile is not null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.AuthAccessKeyId,
+                "auth.secretAccessKeyFile needs auth.accessKeyId; or remove both to use the default credential chain."));
+        }
+
+        if (tokenFile is not null && accessKeyId is null)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.AuthSessionTokenFile, "auth.sessionTokenFile applies only with auth.accessKeyId and auth.secretAccessKeyFile."));
+        }
+
+        if (accessKeyId is not null && (accessKeyId.Length > 128 || !accessKeyId.All(char.IsAsciiLetterOrDigit)))
+        {
+            // The id is not secret, but an odd value is more likely a pasted secret key: do not echo it.
+            errors.Add(new SettingError(AwsSettingKeys.AuthAccessKeyId, "auth.accessKeyId must be an access key id (letters and digits only, e.g. AKIA...); is it the secret key by mistake?"));
+        }
+    }
+
+    private static TimeSpan ReadTimeout(ProviderSettings settings, List<SettingError> errors)
+    {
+        var fallback = TimeSpan.FromSeconds(10);
+        if (settings.Get(AwsSettingKeys.Timeout) is null)
+        {
+            return fallback;
+        }
+
+        var text = Trimmed(settings, AwsSettingKeys.Timeout);
+        if (text is null || !TryParseDuration(text, out var timeout))
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
+            return fallback;
+        }
+
+        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
+        {
+            errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' must be more than 0 and at most {MaxTimeout.TotalMinutes:0} minutes."));
+            return fallback;
+        }
+
+        return timeout;
+    }
+
+    private static string? Trimmed(ProviderSettings settings, string key) =>
+        settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
+}
