@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
 
@@ -23,23 +24,6 @@ internal static class AwsJson
 
         return stream.ToArray();
     }
-
-    public static JsonDocument? TryParse(byte[] body)
-    {
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    public static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
 
     /// <summary>An epoch-seconds timestamp (possibly fractional), as every Secrets Manager date is (§1).</summary>
     public static DateTimeOffset? Time(JsonElement element, string name)
@@ -89,7 +73,7 @@ internal static class AwsJson
     /// </remarks>
     public static ReadResult Payload(JsonElement entry, string what)
     {
-        if (String(entry, "VersionId") is not { Length: > 0 } versionId)
+        if (JsonValues.String(entry, "VersionId") is not { Length: > 0 } versionId)
         {
             return Invalid($"Secrets Manager's answer for {what} lacks VersionId.");
         }
@@ -97,12 +81,12 @@ internal static class AwsJson
         // CreatedDate on a value is the version's creation time (§3 GetSecretValue).
         var created = Time(entry, "CreatedDate") ?? DateTimeOffset.UnixEpoch;
         var version = new SourceVersion(versionId, created);
-        if (String(entry, "SecretString") is { } text)
+        if (JsonValues.String(entry, "SecretString") is { } text)
         {
             return new ReadResult.Found(new SecretPayload(version, Split(text)));
         }
 
-        if (String(entry, "SecretBinary") is { } base64)
+        if (JsonValues.String(entry, "SecretBinary") is { } base64)
         {
             try
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
 
@@ -15,9 +16,6 @@ internal static class AwsOptionsReader
         AwsSettingKeys.AuthSessionTokenFile, AwsSettingKeys.Timeout, AwsSettingKeys.TlsCaFile,
     ];
 
-    // Keys the configuration layer may pass through alongside the provider's own settings.
-    private static readonly string[] EntryKeys = ["type", "name"];
-
     // Keys people reach for that must never hold a literal credential in a configuration file.
     private static readonly string[] LiteralSecretKeys = ["auth.secretAccessKey", "secretAccessKey", "auth.sessionToken"];
 
@@ -29,38 +27,19 @@ internal static class AwsOptionsReader
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
 
-        foreach (var key in settings.Keys.Order(StringComparer.Ordinal))
-        {
-            if (KnownKeys.Contains(key, StringComparer.Ordinal) || EntryKeys.Contains(key, StringComparer.Ordinal))
-            {
-                continue;
-            }
-
-            if (LiteralSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
-            {
-                // Never echo the value: it is a credential.
-                errors.Add(new SettingError(key, $"{key} is not supported: credentials do not belong in the configuration. " +
-                    "Put the key in a file and set auth.secretAccessKeyFile (or auth.sessionTokenFile), or use the default chain (IRSA, environment, profile)."));
-                continue;
-            }
-
-            var hint = KnownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-            errors.Add(new SettingError(key, hint is not null
-                ? $"Unknown aws setting '{key}'; did you mean '{hint}'? Keys are case-sensitive."
-                : $"Unknown aws setting '{key}'. Known settings: {string.Join(", ", KnownKeys)}."));
-        }
+        SettingsReader.CheckKeys(settings, "aws", KnownKeys, errors, key => LiteralSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase)
+            // Never echo the value: it is a credential.
+            ? new SettingError(key, $"{key} is not supported: credentials do not belong in the configuration. " +
+                "Put the key in a file and set auth.secretAccessKeyFile (or auth.sessionTokenFile), or use the default chain (IRSA, environment, profile).")
+            : null);
 
         var region = ReadRegion(settings, errors);
         var endpoint = ReadEndpoint(settings, errors);
-        var accessKeyId = Trimmed(settings, AwsSettingKeys.AuthAccessKeyId);
-        var secretFile = Trimmed(settings, AwsSettingKeys.AuthSecretAccessKeyFile);
-        var tokenFile = Trimmed(settings, AwsSettingKeys.AuthSessionTokenFile);
+        var accessKeyId = SettingsReader.Trimmed(settings, AwsSettingKeys.AuthAccessKeyId);
+        var secretFile = SettingsReader.Trimmed(settings, AwsSettingKeys.AuthSecretAccessKeyFile);
+        var tokenFile = SettingsReader.Trimmed(settings, AwsSettingKeys.AuthSessionTokenFile);
         CheckAuth(settings, accessKeyId, secretFile, tokenFile, errors);
-        var caFile = Trimmed(settings, AwsSettingKeys.TlsCaFile);
-        if (settings.Get(AwsSettingKeys.TlsCaFile) is not null && caFile is null)
-        {
-            errors.Add(new SettingError(AwsSettingKeys.TlsCaFile, "tls.caFile is empty; name a PEM file of CA certificates or remove it."));
-        }
+        var caFile = SettingsReader.ReadCaFile(settings, AwsSettingKeys.TlsCaFile, errors);
 
         var effectiveEndpoint = endpoint ?? (region is null ? null : AwsOptions.DefaultEndpoint(region));
         if (caFile is not null && effectiveEndpoint is { Scheme: "http" })
@@ -147,7 +126,7 @@ internal static class AwsOptionsReader
 
     private static string? ReadRegion(ProviderSettings settings, List<SettingError> errors)
     {
-        var region = Trimmed(settings, AwsSettingKeys.Region);
+        var region = SettingsReader.Trimmed(settings, AwsSettingKeys.Region);
         if (region is null)
         {
             errors.Add(new SettingError(AwsSettingKeys.Region, "region is required: the AWS region that holds the secrets, e.g. eu-west-1."));
@@ -173,45 +152,21 @@ internal static class AwsOptionsReader
             return null;
         }
 
-        var text = Trimmed(settings, AwsSettingKeys.Endpoint);
+        var text = SettingsReader.Trimmed(settings, AwsSettingKeys.Endpoint);
         if (text is null)
         {
             errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint is empty; remove it to use the region's Secrets Manager endpoint."));
             return null;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint must be an absolute http:// or https:// URL, e.g. https://vpce-0abc.secretsmanager.eu-west-1.vpce.amazonaws.com."));
-            return null;
-        }
-
-        if (uri.UserInfo.Length > 0)
-        {
-            // Never echo the value: user info is a credential.
-            errors.Add(new SettingError(AwsSettingKeys.Endpoint, "endpoint must not contain user info; credentials come from auth or the default chain."));
-            return null;
-        }
-
-        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
-        {
-            errors.Add(new SettingError(AwsSettingKeys.Endpoint, $"endpoint '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment."));
-            return null;
-        }
-
-        var normalized = uri.GetLeftPart(UriPartial.Path);
-        return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
+        return SettingsReader.ReadBaseUrl(text, AwsSettingKeys.Endpoint, "https://vpce-0abc.secretsmanager.eu-west-1.vpce.amazonaws.com",
+            "credentials come from auth or the default chain.", errors);
     }
 
     private static void CheckAuth(ProviderSettings settings, string? accessKeyId, string? secretFile, string? tokenFile, List<SettingError> errors)
     {
-        foreach (var key in new[] { AwsSettingKeys.AuthAccessKeyId, AwsSettingKeys.AuthSecretAccessKeyFile, AwsSettingKeys.AuthSessionTokenFile })
-        {
-            if (settings.Get(key) is not null && Trimmed(settings, key) is null)
-            {
-                errors.Add(new SettingError(key, $"{key} is empty; set it or remove it to use the default credential chain."));
-            }
-        }
+        SettingsReader.CheckNotBlank(settings, [AwsSettingKeys.AuthAccessKeyId, AwsSettingKeys.AuthSecretAccessKeyFile, AwsSettingKeys.AuthSessionTokenFile],
+            "set it or remove it to use the default credential chain.", errors);
 
         if (accessKeyId is not null && secretFile is null)
         {
@@ -244,7 +199,7 @@ internal static class AwsOptionsReader
             return fallback;
         }
 
-        var text = Trimmed(settings, AwsSettingKeys.Timeout);
+        var text = SettingsReader.Trimmed(settings, AwsSettingKeys.Timeout);
         if (text is null || !TryParseDuration(text, out var timeout))
         {
             errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
@@ -260,6 +215,4 @@ internal static class AwsOptionsReader
         return timeout;
     }
 
-    private static string? Trimmed(ProviderSettings settings, string key) =>
-        settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
 
@@ -13,14 +14,14 @@ internal sealed class AwsProvider : ISecretProvider
 
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly AwsMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
 
     public AwsProvider(TimeProvider time, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _metrics = new AwsMetrics(meterFactory);
+        _metrics = new ProviderMetrics(meterFactory);
     }
 
     /// <inheritdoc />

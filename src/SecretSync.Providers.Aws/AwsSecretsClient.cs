@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
 
@@ -49,7 +50,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
     private volatile bool _batchDenied;
     private int _disposed;
 
-    public AwsSecretsClient(string provider, AwsOptions options, TimeProvider time, ILoggerFactory loggerFactory, AwsMetrics metrics)
+    public AwsSecretsClient(string provider, AwsOptions options, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
     {
         _provider = provider;
         _time = time;
@@ -310,7 +311,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             }
 
             var reply = call.Reply!.Value;
-            using var doc = AwsJson.TryParse(reply.Body);
+            using var doc = JsonValues.TryParse(reply.Body);
             using var wipe = new Wipe(reply.Body);
             if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -319,8 +320,8 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
 
             foreach (var entry in AwsJson.Items(doc.RootElement, "SecretValues"))
             {
-                var name = AwsJson.String(entry, "Name");
-                var arn = AwsJson.String(entry, "ARN");
+                var name = JsonValues.String(entry, "Name");
+                var arn = JsonValues.String(entry, "ARN");
                 foreach (var id in ids.Where(id => id == name || id == arn))
                 {
                     results[id] = AwsJson.Payload(entry, id);
@@ -329,17 +330,17 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
 
             foreach (var error in AwsJson.Items(doc.RootElement, "Errors"))
             {
-                if (AwsJson.String(error, "SecretId") is not { } id || !ids.Contains(id, StringComparer.Ordinal))
+                if (JsonValues.String(error, "SecretId") is not { } id || !ids.Contains(id, StringComparer.Ordinal))
                 {
                     continue;
                 }
 
-                var code = AwsTransport.NormalizeCode(AwsJson.String(error, "ErrorCode"));
-                var message = AwsJson.String(error, "Message") ?? AwsJson.String(error, "message");
+                var code = AwsTransport.NormalizeCode(JsonValues.String(error, "ErrorCode"));
+                var message = JsonValues.String(error, "Message") ?? JsonValues.String(error, "message");
                 results[id] = await ErrorToReadAsync(id, null, code, message, 400, cancellationToken).ConfigureAwait(false);
             }
 
-            nextToken = AwsJson.String(doc.RootElement, "NextToken");
+            nextToken = JsonValues.String(doc.RootElement, "NextToken");
             if (string.IsNullOrEmpty(nextToken) || results.Count == ids.Length)
             {
                 break;
@@ -388,7 +389,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
 
         try
         {
-            using var doc = AwsJson.TryParse(reply.Body);
+            using var doc = JsonValues.TryParse(reply.Body);
             return doc is null
                 ? new ReadResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "Secrets Manager's GetSecretValue answer is not JSON."))
                 : AwsJson.Payload(doc.RootElement, path);
@@ -496,7 +497,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
                 return (null, AwsOutcomes.FailureOf(reply, "ListSecrets"));
             }
 
-            using var doc = AwsJson.TryParse(reply.Body);
+            using var doc = JsonValues.TryParse(reply.Body);
             if (doc is null || AwsJson.Array(doc.RootElement, "SecretList") is not { } list)
             {
                 return (null, new ProviderFailure(FailureKind.InvalidResponse, "Secrets Manager's ListSecrets answer lacks SecretList."));
@@ -505,7 +506,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             foreach (var entry in list.EnumerateArray())
             {
                 var state = Classify(entry, "SecretVersionsToStages");
-                foreach (var id in new[] { AwsJson.String(entry, "Name"), AwsJson.String(entry, "ARN") })
+                foreach (var id in new[] { JsonValues.String(entry, "Name"), JsonValues.String(entry, "ARN") })
                 {
                     if (id is not null && wanted.Contains(id) && state.State != SecretState.Failed)
                     {
@@ -514,7 +515,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
                 }
             }
 
-            nextToken = AwsJson.String(doc.RootElement, "NextToken");
+            nextToken = JsonValues.String(doc.RootElement, "NextToken");
             if (string.IsNullOrEmpty(nextToken) || listed.Count == wanted.Count)
             {
                 return (listed, null);
@@ -559,7 +560,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
                 : Described.Fail(AwsOutcomes.FailureOf(reply, "DescribeSecret"));
         }
 
-        using var doc = AwsJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         return doc is null
             ? Described.Fail(new ProviderFailure(FailureKind.InvalidResponse, "Secrets Manager's DescribeSecret answer is not JSON."))
             : Classify(doc.RootElement, "VersionIdsToStages");
@@ -654,8 +655,8 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             return new WriteResult.Failed(AwsOutcomes.FailureOf(reply, operation));
         }
 
-        using var doc = AwsJson.TryParse(reply.Body);
-        return doc is not null && AwsJson.String(doc.RootElement, "VersionId") is { Length: > 0 } versionId
+        using var doc = JsonValues.TryParse(reply.Body);
+        return doc is not null && JsonValues.String(doc.RootElement, "VersionId") is { Length: > 0 } versionId
             ? new WriteResult.Written(new SourceVersion(versionId, _time.GetUtcNow()))
             : new WriteResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, $"Secrets Manager accepted {operation} but its answer lacks VersionId."));
     }

@@ -3,9 +3,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
 
@@ -40,7 +40,7 @@ internal readonly record struct AwsCall(AwsReply? Reply, ProviderFailure? Failur
 internal sealed class AwsTransport : IDisposable
 {
     /// <summary>How many times a call is retried after its first attempt.</summary>
-    public const int MaxRetries = 2;
+    public const int MaxRetries = ProviderPipeline.MaxRetries;
 
     /// <summary>The longest Retry-After honoured inside one call; longer ones return <see cref="FailureKind.Throttled"/> at once.</summary>
     public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(5);
@@ -54,14 +54,14 @@ internal sealed class AwsTransport : IDisposable
     private readonly AwsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly AwsMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly AwsCredentialSource _credentials;
     private readonly SocketsHttpHandler _handler;
     private readonly HttpClient _http;
     private readonly ResiliencePipeline<AwsReply> _pipeline;
     private readonly string _host;
 
-    public AwsTransport(string provider, AwsOptions options, TimeProvider time, ILogger logger, AwsMetrics metrics)
+    public AwsTransport(string provider, AwsOptions options, TimeProvider time, ILogger logger, ProviderMetrics metrics)
     {
         _provider = provider;
         _options = options;
@@ -69,21 +69,9 @@ internal sealed class AwsTransport : IDisposable
         _logger = logger;
         _metrics = metrics;
         _credentials = new AwsCredentialSource(options);
-        _handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            SslOptions = AwsTls.Create(options, logger),
-            AllowAutoRedirect = false,
-            UseProxy = true,
-            UseCookies = false,
-        };
-        _http = new HttpClient(_handler, disposeHandler: false)
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-            MaxResponseContentBufferSize = MaxResponseBytes,
-        };
+        var ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => AwsLog.CaFileUnusable(logger, path, reason));
+        _handler = ProviderHttp.CreateHandler(options.Timeout, ssl);
+        _http = ProviderHttp.CreateClient(_handler, MaxResponseBytes);
         _host = options.Endpoint.IsDefaultPort ? options.Endpoint.IdnHost : $"{options.Endpoint.IdnHost}:{options.Endpoint.Port}";
         _pipeline = Build();
     }
@@ -98,10 +86,10 @@ internal sealed class AwsTransport : IDisposable
         var call = await SendCoreAsync(operation, body, cancellationToken).ConfigureAwait(false);
         _metrics.Record(_provider, operation, call switch
         {
-            { Failure: { } failure } => AwsMetrics.ResultOf(failure),
+            { Failure: { } failure } => ProviderMetrics.ResultOf(failure),
             { Reply.IsSuccess: true } => "ok",
             { Reply: { } reply } when AwsOutcomes.AbsenceOf(reply.ErrorCode, reply.ErrorMessage) is not null => "absent",
-            { Reply: { } reply } => AwsMetrics.ResultOf(AwsOutcomes.FailureOf(reply, operation)),
+            { Reply: { } reply } => ProviderMetrics.ResultOf(AwsOutcomes.FailureOf(reply, operation)),
             _ => "invalid",
         });
         return call;
@@ -164,7 +152,7 @@ internal sealed class AwsTransport : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Secrets Manager did not answer {operation} within {Describe(_options.Timeout)}."));
+            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Secrets Manager did not answer {operation} within {DurationText.Format(_options.Timeout)}."));
         }
         catch (BrokenCircuitException e)
         {
@@ -216,7 +204,7 @@ internal sealed class AwsTransport : IDisposable
     private AwsReply ReplyOf(HttpResponseMessage response, byte[] content)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfterOf(response);
+        var retryAfter = RetryAfter.Of(response, _time);
         if (status is >= 200 and < 300)
         {
             return new AwsReply(status, content, null, null, retryAfter);
@@ -261,38 +249,17 @@ internal sealed class AwsTransport : IDisposable
         return new AwsReply(status, [], NormalizeCode(code), message is { Length: > 300 } ? message[..300] : message, retryAfter);
     }
 
-    private ResiliencePipeline<AwsReply> Build()
+    private ResiliencePipeline<AwsReply> Build() => ProviderPipeline.Build(new ProviderPipelineOptions<AwsReply>
     {
-        var builder = new ResiliencePipelineBuilder<AwsReply> { TimeProvider = _time };
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout * 2, Name = "aws-total" });
-        builder.AddRetry(new RetryStrategyOptions<AwsReply>
-        {
-            MaxRetryAttempts = MaxRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(2),
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome)),
-            DelayGenerator = static args => ValueTask.FromResult(
-                args.Outcome.Result is { RetryAfter: { } retryAfter } reply && IsThrottling(reply.ErrorCode, reply.Status) ? retryAfter : (TimeSpan?)null),
-            OnRetry = args =>
-            {
-                var reason = args.Outcome.Exception?.GetType().Name ?? args.Outcome.Result.ErrorCode ?? $"status {args.Outcome.Result.Status}";
-                AwsLog.Retrying(_logger, _provider, args.AttemptNumber + 1, reason, args.RetryDelay);
-                return default;
-            },
-        });
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AwsReply>
-        {
-            FailureRatio = 0.5,
-            MinimumThroughput = 10,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(5),
-            ShouldHandle = static args => ValueTask.FromResult(IsOutage(args.Outcome)),
-        });
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout, Name = "aws-attempt" });
-        return builder.Build();
-    }
+        Name = "aws",
+        Timeout = _options.Timeout,
+        Time = _time,
+        ShouldRetry = ShouldRetry,
+        RetryAfter = static outcome => outcome.Result is { RetryAfter: { } retryAfter } reply && IsThrottling(reply.ErrorCode, reply.Status) ? retryAfter : null,
+        OnRetry = (outcome, attempt, delay) => AwsLog.Retrying(
+            _logger, _provider, attempt, outcome.Exception?.GetType().Name ?? outcome.Result.ErrorCode ?? $"status {outcome.Result.Status}", delay),
+        IsOutage = IsOutage,
+    });
 
     private static bool ShouldRetry(Outcome<AwsReply> outcome)
     {
@@ -320,27 +287,6 @@ internal sealed class AwsTransport : IDisposable
         outcome.Exception is HttpRequestException or IOException or TimeoutRejectedException ||
         (outcome.Exception is null && outcome.Result.Status >= 500);
 
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is not { } header)
-        {
-            return null;
-        }
-
-        if (header.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
-
     private string Describe(HttpRequestException e) => e.HttpRequestError switch
     {
         HttpRequestError.SecureConnectionError =>
@@ -349,7 +295,4 @@ internal sealed class AwsTransport : IDisposable
         HttpRequestError.NameResolutionError => $"Cannot resolve Secrets Manager's host {_options.Endpoint.Host}.",
         _ => $"HTTP error talking to Secrets Manager at {_options.Endpoint.Authority} ({e.HttpRequestError}).",
     };
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 }

@@ -5,6 +5,7 @@ using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Azure;
 
@@ -41,7 +42,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     private readonly AzureOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly AzureMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly SocketsHttpHandler _handler;
     private readonly SecretClient _client;
     private readonly ConcurrentDictionary<string, Resolved> _resolved = new(AzureNames.Comparer);
@@ -51,7 +52,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     private int _cyclesWithoutList;
     private int _disposed;
 
-    public AzureClient(string provider, AzureOptions options, TokenCredential credential, TimeProvider time, ILoggerFactory loggerFactory, AzureMetrics metrics)
+    public AzureClient(string provider, AzureOptions options, TokenCredential credential, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
     {
         _provider = provider;
         _options = options;
@@ -311,7 +312,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
         }, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
-            _metrics.Record(_provider, "list", AzureMetrics.ResultOf(error));
+            _metrics.Record(_provider, "list", KeyVaultError.MetricResultOf(error));
             return (null, pages + 1, error);
         }
 
@@ -373,7 +374,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
 
         var secret = new KeyVaultSecret(name, AzureValues.Encode(values, _options.ValueFormat));
         var (written, setError) = await CallAsync("write", ct => _client.SetSecretAsync(secret, ct), cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", AzureMetrics.ResultOf(setError));
+        _metrics.Record(_provider, "write", KeyVaultError.MetricResultOf(setError));
         _resolved.TryRemove(name, out _);
         if (setError is not null)
         {
@@ -389,7 +390,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     private async Task<(Response<KeyVaultSecret>? Secret, KeyVaultError? Error)> GetAsync(string name, string? version, string operation, CancellationToken cancellationToken)
     {
         var result = await CallAsync(operation, ct => _client.GetSecretAsync(name, version, ct), cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, operation, AzureMetrics.ResultOf(result.Error));
+        _metrics.Record(_provider, operation, KeyVaultError.MetricResultOf(result.Error));
         return result;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Security.KeyVault.Secrets;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Azure;
 
@@ -27,9 +28,6 @@ internal static class AzureOptionsReader
         AzureSettingKeys.RetryDelay, AzureSettingKeys.RetryMaxDelay, AzureSettingKeys.ValueFormat, AzureSettingKeys.ApiVersion,
     ];
 
-    // Keys the configuration layer may pass through alongside the provider's own settings.
-    private static readonly string[] EntryKeys = ["type", "name"];
-
     /// <summary>The api-versions <see cref="SecretClientOptions.ServiceVersion"/> knows, by their wire names.</summary>
     private static readonly Dictionary<string, SecretClientOptions.ServiceVersion> ApiVersions = new(StringComparer.Ordinal)
     {
@@ -53,29 +51,16 @@ internal static class AzureOptionsReader
     {
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
-        foreach (var key in settings.Keys.Order(StringComparer.Ordinal))
-        {
-            if (!KnownKeys.Contains(key, StringComparer.Ordinal) && !EntryKeys.Contains(key, StringComparer.Ordinal))
-            {
-                var hint = KnownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-                errors.Add(new SettingError(key, hint is not null
-                    ? $"Unknown azure setting '{key}'; did you mean '{hint}'? Keys are case-sensitive."
-                    : $"Unknown azure setting '{key}'. Known settings: {string.Join(", ", KnownKeys)}."));
-            }
-        }
+        SettingsReader.CheckKeys(settings, "azure", KnownKeys, errors);
 
         var vaultUrl = ReadVaultUrl(settings, errors);
-        var clientId = Trimmed(settings, AzureSettingKeys.AuthClientId);
-        var tenantId = Trimmed(settings, AzureSettingKeys.AuthTenantId);
-        var tokenFile = Trimmed(settings, AzureSettingKeys.AuthTokenFile);
-        var accessTokenFile = Trimmed(settings, AzureSettingKeys.AuthAccessTokenFile);
-        foreach (var key in new[] { AzureSettingKeys.AuthClientId, AzureSettingKeys.AuthTenantId, AzureSettingKeys.AuthTokenFile, AzureSettingKeys.AuthAccessTokenFile, AzureSettingKeys.TlsCaFile })
-        {
-            if (settings.Get(key) is not null && Trimmed(settings, key) is null)
-            {
-                errors.Add(new SettingError(key, $"{key} is empty; set a value or remove it."));
-            }
-        }
+        var clientId = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthClientId);
+        var tenantId = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthTenantId);
+        var tokenFile = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthTokenFile);
+        var accessTokenFile = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthAccessTokenFile);
+        SettingsReader.CheckNotBlank(settings,
+            [AzureSettingKeys.AuthClientId, AzureSettingKeys.AuthTenantId, AzureSettingKeys.AuthTokenFile, AzureSettingKeys.AuthAccessTokenFile, AzureSettingKeys.TlsCaFile],
+            "set a value or remove it.", errors);
 
         var method = ReadMethod(settings, accessTokenFile, errors);
         if (method is { } m)
@@ -83,24 +68,24 @@ internal static class AzureOptionsReader
             CheckAuth(m, environment, clientId, tenantId, tokenFile, accessTokenFile, settings, errors);
         }
 
-        var verification = ReadBool(settings, AzureSettingKeys.DisableChallengeResourceVerification, errors);
-        var timeout = ReadDuration(settings, AzureSettingKeys.Timeout, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1), MaxTimeout, errors);
-        var delay = ReadDuration(settings, AzureSettingKeys.RetryDelay, TimeSpan.FromMilliseconds(800), TimeSpan.Zero, TimeSpan.FromMinutes(1), errors);
-        var maxDelay = ReadDuration(settings, AzureSettingKeys.RetryMaxDelay, TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(5), errors);
+        var verification = SettingsReader.ReadBool(settings, AzureSettingKeys.DisableChallengeResourceVerification, errors);
+        var timeout = SettingsReader.ReadDuration(settings, AzureSettingKeys.Timeout, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1), MaxTimeout, errors);
+        var delay = SettingsReader.ReadDuration(settings, AzureSettingKeys.RetryDelay, TimeSpan.FromMilliseconds(800), TimeSpan.Zero, TimeSpan.FromMinutes(1), errors);
+        var maxDelay = SettingsReader.ReadDuration(settings, AzureSettingKeys.RetryMaxDelay, TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(5), errors);
         if (maxDelay < delay)
         {
             errors.Add(new SettingError(AzureSettingKeys.RetryMaxDelay, $"retry.maxDelay ({maxDelay.TotalMilliseconds:0}ms) must not be shorter than retry.delay ({delay.TotalMilliseconds:0}ms)."));
         }
 
         var maxRetries = 3;
-        if (Trimmed(settings, AzureSettingKeys.RetryMaxRetries) is { } retriesText &&
+        if (SettingsReader.Trimmed(settings, AzureSettingKeys.RetryMaxRetries) is { } retriesText &&
             (!int.TryParse(retriesText, NumberStyles.None, CultureInfo.InvariantCulture, out maxRetries) || maxRetries > MaxRetriesLimit))
         {
             errors.Add(new SettingError(AzureSettingKeys.RetryMaxRetries, $"retry.maxRetries '{retriesText}' must be a whole number from 0 to {MaxRetriesLimit}."));
         }
 
         var format = AzureValueFormat.Json;
-        switch (Trimmed(settings, AzureSettingKeys.ValueFormat)?.ToLowerInvariant())
+        switch (SettingsReader.Trimmed(settings, AzureSettingKeys.ValueFormat)?.ToLowerInvariant())
         {
             case null or "json":
                 break;
@@ -112,7 +97,7 @@ internal static class AzureOptionsReader
                 break;
         }
 
-        var apiVersion = Trimmed(settings, AzureSettingKeys.ApiVersion);
+        var apiVersion = SettingsReader.Trimmed(settings, AzureSettingKeys.ApiVersion);
         if (apiVersion is not null && !ApiVersions.ContainsKey(apiVersion))
         {
             errors.Add(new SettingError(AzureSettingKeys.ApiVersion, $"apiVersion '{apiVersion}' is not supported; use one of {string.Join(", ", ApiVersions.Keys)}."));
@@ -131,7 +116,7 @@ internal static class AzureOptionsReader
             TenantId = tenantId,
             TokenFile = tokenFile,
             AccessTokenFile = accessTokenFile,
-            CaFile = Trimmed(settings, AzureSettingKeys.TlsCaFile),
+            CaFile = SettingsReader.Trimmed(settings, AzureSettingKeys.TlsCaFile),
             DisableChallengeResourceVerification = verification,
             Timeout = timeout,
             MaxRetries = maxRetries,
@@ -142,71 +127,9 @@ internal static class AzureOptionsReader
         };
     }
 
-    /// <summary>Parses a duration such as <c>10s</c>, <c>500ms</c>, <c>1m30s</c>, <c>2h</c>, or a bare number of seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        text = text.Trim();
-        if (text.Length == 0)
-        {
-            return false;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > 86_400)
-            {
-                return false;
-            }
-
-            duration = TimeSpan.FromSeconds(seconds);
-            return true;
-        }
-
-        var total = TimeSpan.Zero;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
-            {
-                i++;
-            }
-
-            if (i == start || !double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
-            {
-                return false;
-            }
-
-            var unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i]))
-            {
-                i++;
-            }
-
-            double? factorMs = text[unitStart..i] switch
-            {
-                "ms" => 1,
-                "s" => 1000,
-                "m" => 60_000,
-                "h" => 3_600_000,
-                _ => null,
-            };
-            if (factorMs is null || amount * factorMs.Value > 86_400_000)
-            {
-                return false;
-            }
-
-            total += TimeSpan.FromMilliseconds(amount * factorMs.Value);
-        }
-
-        duration = total;
-        return true;
-    }
-
     private static Uri? ReadVaultUrl(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, AzureSettingKeys.VaultUrl);
+        var text = SettingsReader.Trimmed(settings, AzureSettingKeys.VaultUrl);
         if (text is null)
         {
             errors.Add(new SettingError(AzureSettingKeys.VaultUrl, "vaultUrl is required: the vault's URL, e.g. https://my-vault.vault.azure.net."));
@@ -238,7 +161,7 @@ internal static class AzureOptionsReader
 
     private static AzureAuthMethod? ReadMethod(ProviderSettings settings, string? accessTokenFile, List<SettingError> errors)
     {
-        var text = Trimmed(settings, AzureSettingKeys.AuthMethod);
+        var text = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthMethod);
         switch (text?.ToLowerInvariant())
         {
             case null:
@@ -322,48 +245,4 @@ internal static class AzureOptionsReader
         }
     }
 
-    private static bool ReadBool(ProviderSettings settings, string key, List<SettingError> errors)
-    {
-        if (Trimmed(settings, key) is not { } text)
-        {
-            return false;
-        }
-
-        if (!bool.TryParse(text, out var value))
-        {
-            errors.Add(new SettingError(key, $"{key} must be true or false, not '{text}'."));
-        }
-
-        return value;
-    }
-
-    private static TimeSpan ReadDuration(ProviderSettings settings, string key, TimeSpan fallback, TimeSpan min, TimeSpan max, List<SettingError> errors)
-    {
-        if (Trimmed(settings, key) is not { } text)
-        {
-            if (settings.Get(key) is not null)
-            {
-                errors.Add(new SettingError(key, $"{key} is empty; use a duration such as 10s or remove it."));
-            }
-
-            return fallback;
-        }
-
-        if (!TryParseDuration(text, out var value))
-        {
-            errors.Add(new SettingError(key, $"{key} '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
-            return fallback;
-        }
-
-        if (value < min || value > max)
-        {
-            errors.Add(new SettingError(key, $"{key} '{text}' must be from {min.TotalMilliseconds:0}ms to {max.TotalSeconds:0}s."));
-            return fallback;
-        }
-
-        return value;
-    }
-
-    private static string? Trimmed(ProviderSettings settings, string key) =>
-        settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
 }

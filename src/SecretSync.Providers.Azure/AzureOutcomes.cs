@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Identity;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Azure;
 
@@ -21,6 +22,14 @@ internal sealed record KeyVaultError(int Status, string? Code, string? InnerCode
     public bool IsDisabled => Status == 403 &&
         (string.Equals(InnerCode, "SecretDisabled", StringComparison.OrdinalIgnoreCase) ||
          Message?.Contains("disabled secret", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>The metric result tag of a call: <c>ok</c> without an error, <c>absent</c> for evidence of absence, else the failure's class.</summary>
+    public static string MetricResultOf(KeyVaultError? error) => error switch
+    {
+        null => "ok",
+        { IsSecretNotFound: true } or { IsDisabled: true } => "absent",
+        _ => ProviderMetrics.ResultOf(error.Failure),
+    };
 }
 
 /// <summary>Maps SDK exceptions to typed outcomes (azure-key-vault.md §3). Only the two evidence shapes above may become absence.</summary>

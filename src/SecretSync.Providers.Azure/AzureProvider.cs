@@ -3,6 +3,7 @@ using Azure.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Azure;
 
@@ -14,7 +15,7 @@ internal sealed class AzureProvider : ISecretProvider
 
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly AzureMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly Func<string, string?> _environment;
 
     public AzureProvider(TimeProvider time, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
@@ -28,7 +29,7 @@ internal sealed class AzureProvider : ISecretProvider
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _metrics = new AzureMetrics(meterFactory);
+        _metrics = new ProviderMetrics(meterFactory);
         _environment = environment;
     }
 

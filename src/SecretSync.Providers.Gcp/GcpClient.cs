@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -26,7 +27,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
     private readonly string _provider;
     private readonly GcpOptions _options;
     private readonly ILogger _logger;
-    private readonly GcpMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly GcpTransport _transport;
 
     // Creation times are immutable, and access answers do not carry them: remembering them from version lists
@@ -34,7 +35,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
     private readonly ConcurrentDictionary<(string Secret, long Version), DateTimeOffset> _createTimes = new();
     private int _disposed;
 
-    public GcpClient(string provider, GcpOptions options, IGcpTokenSource tokens, TimeProvider time, ILoggerFactory loggerFactory, GcpMetrics metrics)
+    public GcpClient(string provider, GcpOptions options, IGcpTokenSource tokens, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
     {
         _provider = provider;
         _options = options;
@@ -48,7 +49,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var result = await ReadCoreAsync(path, version, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "read", GcpMetrics.ResultOf(result));
+        _metrics.Record(_provider, "read", ProviderMetrics.ResultOf(result));
         if (result is ReadResult.Failed failed)
         {
             GcpLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
@@ -83,7 +84,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
         await Parallel.ForEachAsync(bySecret, options, async (entry, ct) =>
         {
             var result = await CheckVersionAsync(entry.Key, ct).ConfigureAwait(false);
-            _metrics.Record(_provider, "metadata", GcpMetrics.ResultOf(result));
+            _metrics.Record(_provider, "metadata", ProviderMetrics.ResultOf(result));
             if (result is VersionResult.Failed failed)
             {
                 GcpLog.CallFailed(_logger, _provider, "version check", entry.Key.Resource, failed.Failure.ToString());
@@ -104,7 +105,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
         ArgumentNullException.ThrowIfNull(values);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", GcpMetrics.ResultOf(result));
+        _metrics.Record(_provider, "write", ProviderMetrics.ResultOf(result));
         if (result is WriteResult.Failed failed)
         {
             GcpLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
@@ -181,14 +182,14 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
     {
         byte[] data;
         long number;
-        using (var doc = GcpJson.TryParse(reply.Body))
+        using (var doc = JsonValues.TryParse(reply.Body))
         {
             if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return Invalid("Secret Manager's access answer is not JSON.");
             }
 
-            if (GcpNames.VersionNumberOf(GcpJson.String(doc.RootElement, "name")) is not { } n)
+            if (GcpNames.VersionNumberOf(JsonValues.String(doc.RootElement, "name")) is not { } n)
             {
                 return Invalid("Secret Manager's access answer lacks the version name.");
             }
@@ -267,7 +268,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
             return (default, GcpOutcomes.FailureOf(reply, "version lookup"));
         }
 
-        using var doc = GcpJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null || GcpJson.Version(doc.RootElement) is not { CreateTime: { } created })
         {
             return (default, new ProviderFailure(FailureKind.InvalidResponse, "Secret Manager's version answer lacks name or createTime."));
@@ -487,7 +488,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
                 return new WriteResult.Failed(GcpOutcomes.FailureOf(reply, "addVersion"));
             }
 
-            using var doc = GcpJson.TryParse(reply.Body);
+            using var doc = JsonValues.TryParse(reply.Body);
             if (doc is null || GcpJson.Version(doc.RootElement) is not { CreateTime: { } createTime } version)
             {
                 return new WriteResult.Failed(new ProviderFailure(FailureKind.InvalidResponse,

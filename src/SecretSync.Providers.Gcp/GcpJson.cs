@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -29,27 +30,10 @@ internal readonly record struct GoogleError(int Code, string Status, string Mess
 /// <summary>Reads the parts of Secret Manager's REST JSON the adapter relies on (proto3 JSON mapping: int64 as strings, bytes as base64).</summary>
 internal static class GcpJson
 {
-    public static JsonDocument? TryParse(ReadOnlyMemory<byte> body)
-    {
-        if (body.IsEmpty)
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>The <c>error</c> object of a body, or <see langword="null"/> when the body is not Google's error shape.</summary>
     public static GoogleError? Error(ReadOnlyMemory<byte> body)
     {
-        using var doc = TryParse(body);
+        using var doc = JsonValues.TryParse(body);
         if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Object ||
             !doc.RootElement.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
         {
@@ -57,8 +41,8 @@ internal static class GcpJson
         }
 
         var code = Integer(error, "code") ?? 0;
-        var status = String(error, "status") ?? "";
-        var message = String(error, "message") ?? "";
+        var status = JsonValues.String(error, "status") ?? "";
+        var message = JsonValues.String(error, "message") ?? "";
         if (message.Length > 300)
         {
             message = message[..300] + "…";
@@ -83,11 +67,6 @@ internal static class GcpJson
         };
     }
 
-    public static string? String(JsonElement parent, string name) =>
-        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
     /// <summary>A version state written as its enum name or, with <c>enum-encoding=int</c>, its number.</summary>
     public static VersionState State(JsonElement version)
     {
@@ -110,45 +89,16 @@ internal static class GcpJson
         };
     }
 
-    /// <summary>Parses an RFC 3339 timestamp with up to nine fractional digits.</summary>
-    public static DateTimeOffset? Time(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        // .NET parses at most 7 fractional digits; protobuf JSON writes up to 9.
-        var dot = text.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0)
-        {
-            var end = dot + 1;
-            while (end < text.Length && char.IsAsciiDigit(text[end]))
-            {
-                end++;
-            }
-
-            if (end - dot - 1 > 7)
-            {
-                text = string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(end));
-            }
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? time
-            : null;
-    }
-
     /// <summary>A SecretVersion object; null when it lacks a version name.</summary>
     public static VersionInfo? Version(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Object && GcpNames.VersionNumberOf(String(element, "name")) is { } number
-            ? new VersionInfo(number, State(element), Time(String(element, "createTime")))
+        element.ValueKind == JsonValueKind.Object && GcpNames.VersionNumberOf(JsonValues.String(element, "name")) is { } number
+            ? new VersionInfo(number, State(element), JsonValues.Time(JsonValues.String(element, "createTime")))
             : null;
 
     /// <summary>A <c>versions.list</c> answer; null when it is not the documented shape.</summary>
     public static VersionPage? VersionPage(ReadOnlyMemory<byte> body)
     {
-        using var doc = TryParse(body);
+        using var doc = JsonValues.TryParse(body);
         if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Object)
         {
             return null;
@@ -173,7 +123,7 @@ internal static class GcpJson
             }
         }
 
-        var token = String(doc.RootElement, "nextPageToken");
+        var token = JsonValues.String(doc.RootElement, "nextPageToken");
         return new VersionPage(versions, string.IsNullOrEmpty(token) ? null : token);
     }
 
@@ -193,13 +143,7 @@ internal static class GcpJson
                 return null;
             }
 
-            var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                values[property.Name] = ValueBytes(property.Value);
-            }
-
-            return values;
+            return JsonValues.ObjectValues(doc.RootElement);
         }
         catch (JsonException)
         {
@@ -245,19 +189,4 @@ internal static class GcpJson
     /// <summary>The <c>secrets.create</c> body: automatic replication, the only policy the adapter creates.</summary>
     public static byte[] CreateSecretBody() => Encoding.UTF8.GetBytes("{\"replication\":{\"automatic\":{}},\"labels\":{\"managed-by\":\"secretsync\"}}");
 
-    private static byte[] ValueBytes(JsonElement value)
-    {
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            return Encoding.UTF8.GetBytes(value.GetString()!);
-        }
-
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true }))
-        {
-            value.WriteTo(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
 }

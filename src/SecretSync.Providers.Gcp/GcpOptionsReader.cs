@@ -1,5 +1,5 @@
-using System.Globalization;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -15,42 +15,26 @@ internal static class GcpOptionsReader
         GcpSettingKeys.ValueKey,
     ];
 
-    // Keys the configuration layer may pass through alongside the provider's own settings.
-    private static readonly string[] EntryKeys = ["type", "name"];
-
     /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
     /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
     public static GcpOptions? Read(ProviderSettings settings, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
-        foreach (var key in settings.Keys.Order(StringComparer.Ordinal))
-        {
-            if (!KnownKeys.Contains(key, StringComparer.Ordinal) && !EntryKeys.Contains(key, StringComparer.Ordinal))
-            {
-                var hint = KnownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-                errors.Add(new SettingError(key, hint is not null
-                    ? $"Unknown gcp setting '{key}'; did you mean '{hint}'? Keys are case-sensitive."
-                    : $"Unknown gcp setting '{key}'. Known settings: {string.Join(", ", KnownKeys)}."));
-            }
-        }
+        SettingsReader.CheckKeys(settings, "gcp", KnownKeys, errors);
 
         var project = ReadProject(settings, errors);
         var endpoint = ReadEndpoint(settings, errors);
         var (method, credentialsFile, tokenFile, token) = ReadAuth(settings, errors);
-        var caFile = Trimmed(settings, GcpSettingKeys.TlsCaFile);
-        if (settings.Get(GcpSettingKeys.TlsCaFile) is not null && caFile is null)
-        {
-            errors.Add(new SettingError(GcpSettingKeys.TlsCaFile, "tls.caFile is empty; name a PEM file of CA certificates or remove it."));
-        }
-        else if (caFile is not null && endpoint is { Scheme: "http" })
+        var caFile = SettingsReader.ReadCaFile(settings, GcpSettingKeys.TlsCaFile, errors);
+        if (caFile is not null && endpoint is { Scheme: "http" })
         {
             errors.Add(new SettingError(GcpSettingKeys.TlsCaFile, "tls.caFile needs an https:// endpoint; the endpoint uses plain http."));
         }
 
-        var timeout = ReadTimeout(settings, errors);
+        var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, DurationText.DefaultLimit.TotalMilliseconds);
         var format = ReadFormat(settings, errors);
-        var valueKey = Trimmed(settings, GcpSettingKeys.ValueKey) ?? GcpOptions.DefaultValueKey;
+        var valueKey = SettingsReader.Trimmed(settings, GcpSettingKeys.ValueKey) ?? GcpOptions.DefaultValueKey;
         if (settings.Get(GcpSettingKeys.ValueKey) is not null && !IsSecretKey(valueKey))
         {
             errors.Add(new SettingError(GcpSettingKeys.ValueKey,
@@ -77,71 +61,9 @@ internal static class GcpOptionsReader
         };
     }
 
-    /// <summary>Parses a duration such as <c>10s</c>, <c>500ms</c>, <c>1m30s</c>, <c>2h</c>, or a bare number of seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        text = text.Trim();
-        if (text.Length == 0)
-        {
-            return false;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > 86_400)
-            {
-                return false;
-            }
-
-            duration = TimeSpan.FromSeconds(seconds);
-            return true;
-        }
-
-        var total = TimeSpan.Zero;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
-            {
-                i++;
-            }
-
-            if (i == start || !double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
-            {
-                return false;
-            }
-
-            var unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i]))
-            {
-                i++;
-            }
-
-            double? factorMs = text[unitStart..i] switch
-            {
-                "ms" => 1,
-                "s" => 1000,
-                "m" => 60_000,
-                "h" => 3_600_000,
-                _ => null,
-            };
-            if (factorMs is null || amount * factorMs.Value > 86_400_000)
-            {
-                return false;
-            }
-
-            total += TimeSpan.FromMilliseconds(amount * factorMs.Value);
-        }
-
-        duration = total;
-        return true;
-    }
-
     private static string? ReadProject(ProviderSettings settings, List<SettingError> errors)
     {
-        var project = Trimmed(settings, GcpSettingKeys.Project);
+        var project = SettingsReader.Trimmed(settings, GcpSettingKeys.Project);
         if (project is null)
         {
             errors.Add(new SettingError(GcpSettingKeys.Project, "project is required: the Google Cloud project id (or number) that holds the secrets, e.g. acme-prod."));
@@ -160,7 +82,7 @@ internal static class GcpOptionsReader
 
     private static Uri? ReadEndpoint(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, GcpSettingKeys.Endpoint);
+        var text = SettingsReader.Trimmed(settings, GcpSettingKeys.Endpoint);
         if (text is null)
         {
             if (settings.Get(GcpSettingKeys.Endpoint) is not null)
@@ -172,49 +94,25 @@ internal static class GcpOptionsReader
             return GcpOptions.DefaultEndpoint;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            errors.Add(new SettingError(GcpSettingKeys.Endpoint, "endpoint must be an absolute http:// or https:// URL, e.g. https://secretmanager.googleapis.com."));
-            return null;
-        }
-
-        if (uri.UserInfo.Length > 0)
-        {
-            // Never echo the value: user info is a credential.
-            errors.Add(new SettingError(GcpSettingKeys.Endpoint, "endpoint must not contain user info; configure credentials under auth."));
-            return null;
-        }
-
-        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
-        {
-            errors.Add(new SettingError(GcpSettingKeys.Endpoint, $"endpoint '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment."));
-            return null;
-        }
-
-        var normalized = uri.GetLeftPart(UriPartial.Path);
-        if (normalized.EndsWith("/v1/", StringComparison.Ordinal) || normalized.EndsWith("/v1", StringComparison.Ordinal))
+        var endpoint = SettingsReader.ReadBaseUrl(text, GcpSettingKeys.Endpoint, "https://secretmanager.googleapis.com", "configure credentials under auth.", errors);
+        if (endpoint is not null && endpoint.OriginalString.EndsWith("/v1/", StringComparison.Ordinal))
         {
             errors.Add(new SettingError(GcpSettingKeys.Endpoint, "endpoint is the base URL without the API version: drop the trailing /v1."));
             return null;
         }
 
-        return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
+        return endpoint;
     }
 
     private static (GcpAuthMethod Method, string? CredentialsFile, string? TokenFile, string? Token) ReadAuth(ProviderSettings settings, List<SettingError> errors)
     {
-        var credentialsFile = Trimmed(settings, GcpSettingKeys.AuthCredentialsFile);
-        var tokenFile = Trimmed(settings, GcpSettingKeys.AuthAccessTokenFile);
-        var token = Trimmed(settings, GcpSettingKeys.AuthAccessToken);
-        foreach (var key in new[] { GcpSettingKeys.AuthCredentialsFile, GcpSettingKeys.AuthAccessTokenFile, GcpSettingKeys.AuthAccessToken })
-        {
-            if (settings.Get(key) is not null && Trimmed(settings, key) is null)
-            {
-                errors.Add(new SettingError(key, $"{key} is empty; name the file or remove the key."));
-            }
-        }
+        var credentialsFile = SettingsReader.Trimmed(settings, GcpSettingKeys.AuthCredentialsFile);
+        var tokenFile = SettingsReader.Trimmed(settings, GcpSettingKeys.AuthAccessTokenFile);
+        var token = SettingsReader.Trimmed(settings, GcpSettingKeys.AuthAccessToken);
+        SettingsReader.CheckNotBlank(settings, [GcpSettingKeys.AuthCredentialsFile, GcpSettingKeys.AuthAccessTokenFile, GcpSettingKeys.AuthAccessToken],
+            "name the file or remove the key.", errors);
 
-        var methodText = Trimmed(settings, GcpSettingKeys.AuthMethod);
+        var methodText = SettingsReader.Trimmed(settings, GcpSettingKeys.AuthMethod);
         GcpAuthMethod? method = methodText?.ToLowerInvariant() switch
         {
             null => credentialsFile is not null ? GcpAuthMethod.ServiceAccountKey : tokenFile is not null || token is not null ? GcpAuthMethod.AccessToken : GcpAuthMethod.Default,
@@ -262,37 +160,9 @@ internal static class GcpOptionsReader
         return (method.Value, credentialsFile, tokenFile, token);
     }
 
-    private static TimeSpan ReadTimeout(ProviderSettings settings, List<SettingError> errors)
-    {
-        var fallback = TimeSpan.FromSeconds(10);
-        if (Trimmed(settings, GcpSettingKeys.Timeout) is not { } text)
-        {
-            if (settings.Get(GcpSettingKeys.Timeout) is not null)
-            {
-                errors.Add(new SettingError(GcpSettingKeys.Timeout, "timeout is empty; use a duration such as 10s or remove it."));
-            }
-
-            return fallback;
-        }
-
-        if (!TryParseDuration(text, out var timeout))
-        {
-            errors.Add(new SettingError(GcpSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
-            return fallback;
-        }
-
-        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
-        {
-            errors.Add(new SettingError(GcpSettingKeys.Timeout, $"timeout '{text}' must be more than 0 and at most {MaxTimeout.TotalMinutes:0} minutes."));
-            return fallback;
-        }
-
-        return timeout;
-    }
-
     private static GcpPayloadFormat ReadFormat(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, GcpSettingKeys.PayloadFormat);
+        var text = SettingsReader.Trimmed(settings, GcpSettingKeys.PayloadFormat);
         switch (text?.ToLowerInvariant())
         {
             case null or "auto":
@@ -308,6 +178,4 @@ internal static class GcpOptionsReader
     private static bool IsSecretKey(string key) =>
         key.Length is > 0 and <= 253 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static string? Trimmed(ProviderSettings settings, string key) =>
-        settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
 }

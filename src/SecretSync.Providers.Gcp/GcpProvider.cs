@@ -3,6 +3,7 @@ using Google.Apis.Auth.OAuth2;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -14,7 +15,7 @@ internal sealed class GcpProvider : ISecretProvider
 
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly GcpMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly Func<CancellationToken, Task<GoogleCredential>>? _defaultCredentials;
 
     public GcpProvider(TimeProvider time, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
@@ -28,7 +29,7 @@ internal sealed class GcpProvider : ISecretProvider
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _metrics = new GcpMetrics(meterFactory);
+        _metrics = new ProviderMetrics(meterFactory);
         _defaultCredentials = defaultCredentials;
     }
 

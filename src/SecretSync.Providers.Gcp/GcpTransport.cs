@@ -2,9 +2,9 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -29,7 +29,7 @@ internal readonly record struct GcpCall(GcpReply? Reply, ProviderFailure? Failur
 internal sealed class GcpTransport : IDisposable
 {
     /// <summary>How many times a call is retried after its first attempt.</summary>
-    public const int MaxRetries = 2;
+    public const int MaxRetries = ProviderPipeline.MaxRetries;
 
     /// <summary>The longest Retry-After honoured inside one call; longer ones return <see cref="FailureKind.Throttled"/> at once.</summary>
     public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(5);
@@ -53,21 +53,9 @@ internal sealed class GcpTransport : IDisposable
         _tokens = tokens;
         _time = time;
         _logger = logger;
-        _handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            SslOptions = GcpTls.Create(options, logger),
-            AllowAutoRedirect = false,
-            UseProxy = true,
-            UseCookies = false,
-        };
-        _http = new HttpClient(_handler, disposeHandler: false)
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-            MaxResponseContentBufferSize = MaxResponseBytes,
-        };
+        var ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => GcpLog.CaFileUnusable(logger, path, reason));
+        _handler = ProviderHttp.CreateHandler(options.Timeout, ssl);
+        _http = ProviderHttp.CreateClient(_handler, MaxResponseBytes);
         _reads = Build(idempotent: true);
         _writes = Build(idempotent: false);
     }
@@ -102,7 +90,7 @@ internal sealed class GcpTransport : IDisposable
 
                     using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
                     var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                    return new GcpReply((int)response.StatusCode, body, RetryAfterOf(response));
+                    return new GcpReply((int)response.StatusCode, body, RetryAfter.Of(response, _time));
                 },
                 cancellationToken).ConfigureAwait(false);
             return GcpCall.Of(reply);
@@ -117,7 +105,7 @@ internal sealed class GcpTransport : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return GcpCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Secret Manager did not answer within {Describe(_options.Timeout)} ({method} {Route(relative)})."));
+            return GcpCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Secret Manager did not answer within {DurationText.Format(_options.Timeout)} ({method} {Route(relative)})."));
         }
         catch (BrokenCircuitException e)
         {
@@ -142,42 +130,17 @@ internal sealed class GcpTransport : IDisposable
     /// <summary>The route for logs: the path without its query.</summary>
     public static string Route(string relative) => relative.Split('?')[0];
 
-    private ResiliencePipeline<GcpReply> Build(bool idempotent)
+    private ResiliencePipeline<GcpReply> Build(bool idempotent) => ProviderPipeline.Build(new ProviderPipelineOptions<GcpReply>
     {
-        var builder = new ResiliencePipelineBuilder<GcpReply> { TimeProvider = _time };
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout * 2, Name = "gcp-total" });
-        builder.AddRetry(new RetryStrategyOptions<GcpReply>
-        {
-            MaxRetryAttempts = MaxRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(2),
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, idempotent)),
-            DelayGenerator = static args => ValueTask.FromResult(
-                args.Outcome.Result is { Status: 429, RetryAfter: { } retryAfter } ? retryAfter : (TimeSpan?)null),
-            OnRetry = args =>
-            {
-                var reason = args.Outcome.Exception?.GetType().Name ?? $"status {args.Outcome.Result.Status}";
-                GcpLog.Retrying(_logger, _provider, idempotent ? "read" : "write", args.AttemptNumber + 1, reason, args.RetryDelay);
-                return default;
-            },
-        });
-        if (idempotent)
-        {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<GcpReply>
-            {
-                FailureRatio = 0.5,
-                MinimumThroughput = 10,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromSeconds(5),
-                ShouldHandle = static args => ValueTask.FromResult(IsOutage(args.Outcome)),
-            });
-        }
-
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout, Name = "gcp-attempt" });
-        return builder.Build();
-    }
+        Name = "gcp",
+        Timeout = _options.Timeout,
+        Time = _time,
+        ShouldRetry = outcome => ShouldRetry(outcome, idempotent),
+        RetryAfter = static outcome => outcome.Result is { Status: 429, RetryAfter: { } retryAfter } ? retryAfter : null,
+        OnRetry = (outcome, attempt, delay) => GcpLog.Retrying(
+            _logger, _provider, idempotent ? "read" : "write", attempt, outcome.Exception?.GetType().Name ?? $"status {outcome.Result.Status}", delay),
+        IsOutage = idempotent ? IsOutage : null,
+    });
 
     private bool ShouldRetry(Outcome<GcpReply> outcome, bool idempotent)
     {
@@ -210,27 +173,6 @@ internal sealed class GcpTransport : IDisposable
         outcome.Exception is HttpRequestException or IOException or TimeoutRejectedException ||
         (outcome.Exception is null && outcome.Result.Status is 500 or 502 or 503 or 504);
 
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is not { } header)
-        {
-            return null;
-        }
-
-        if (header.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
-
     private string Describe(HttpRequestException e) => e.HttpRequestError switch
     {
         HttpRequestError.SecureConnectionError =>
@@ -239,9 +181,6 @@ internal sealed class GcpTransport : IDisposable
         HttpRequestError.NameResolutionError => $"Cannot resolve Secret Manager's host {_options.Endpoint.Host}.",
         _ => $"HTTP error talking to Secret Manager at {_options.Endpoint.Authority} ({e.HttpRequestError}).",
     };
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 
     /// <summary>Ends the pipeline when no token is available; the failure itself travels beside it.</summary>
     private sealed class TokenUnavailableException : Exception

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -21,14 +22,14 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     private readonly VaultOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly VaultMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly VaultTransport _transport;
     private readonly VaultTokenSession _session;
     private readonly VaultEventStream _events;
     private readonly CancellationTokenSource _lifetime = new();
     private int _disposed;
 
-    public VaultClient(string provider, VaultOptions options, TimeProvider time, ILoggerFactory loggerFactory, VaultMetrics metrics, Func<string, string?> environment)
+    public VaultClient(string provider, VaultOptions options, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics, Func<string, string?> environment)
     {
         _provider = provider;
         _options = options;
@@ -48,7 +49,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var result = await ReadCoreAsync(path, version, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "read", VaultMetrics.ResultOf(result));
+        _metrics.Record(_provider, "read", ProviderMetrics.ResultOf(result));
         if (result is ReadResult.Failed failed)
         {
             VaultLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
@@ -68,7 +69,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         await Parallel.ForEachAsync(paths.Distinct(StringComparer.Ordinal), options, async (path, ct) =>
         {
             var result = await CheckVersionAsync(path, ct).ConfigureAwait(false);
-            _metrics.Record(_provider, "metadata", VaultMetrics.ResultOf(result));
+            _metrics.Record(_provider, "metadata", ProviderMetrics.ResultOf(result));
             if (result is VersionResult.Failed failed)
             {
                 VaultLog.CallFailed(_logger, _provider, "version check", path, failed.Failure.ToString());
@@ -93,7 +94,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         ArgumentNullException.ThrowIfNull(values);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", VaultMetrics.ResultOf(result));
+        _metrics.Record(_provider, "write", ProviderMetrics.ResultOf(result));
         if (result is WriteResult.Failed failed)
         {
             VaultLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
@@ -153,7 +154,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
 
     private static ReadResult ParseFound(VaultReply reply)
     {
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null)
         {
             return Invalid("Vault's read answer is not JSON.");
@@ -171,13 +172,13 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
             return Invalid("Vault's read answer lacks data.metadata.version.");
         }
 
-        if (VaultJson.Time(VaultJson.String(metadata, "created_time")) is not { } created)
+        if (JsonValues.Time(JsonValues.String(metadata, "created_time")) is not { } created)
         {
             return Invalid("Vault's read answer lacks a valid data.metadata.created_time.");
         }
 
         var sourceVersion = new SourceVersion(version.ToString(CultureInfo.InvariantCulture), created);
-        return new ReadResult.Found(new SecretPayload(sourceVersion, VaultJson.Values(data)));
+        return new ReadResult.Found(new SecretPayload(sourceVersion, JsonValues.ObjectValues(data)));
 
         static ReadResult Invalid(string message) => new ReadResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, message));
     }
@@ -187,7 +188,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     {
         AbsenceKind kind;
         string detail;
-        using (var doc = VaultJson.TryParse(reply.Body))
+        using (var doc = JsonValues.TryParse(reply.Body))
         {
             if (doc is null)
             {
@@ -203,7 +204,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
                     kind = AbsenceKind.Destroyed;
                     detail = $"{label} of {_options.Mount}/{path} is destroyed";
                 }
-                else if (!string.IsNullOrEmpty(VaultJson.String(metadata, "deletion_time")))
+                else if (!string.IsNullOrEmpty(JsonValues.String(metadata, "deletion_time")))
                 {
                     kind = AbsenceKind.Deleted;
                     detail = $"{label} of {_options.Mount}/{path} is deleted";
@@ -246,13 +247,13 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     {
         var call = await CallAsync(HttpMethod.Get, $"{_options.Mount}/metadata/{escaped}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
         var result = call.Failure is { } f ? (null, f) : ParseNewestLive(call.Reply!.Value);
-        _metrics.Record(_provider, "metadata", result.Item2 is { } failure ? VaultMetrics.ResultOf(failure) : "ok");
+        _metrics.Record(_provider, "metadata", result.Item2 is { } failure ? ProviderMetrics.ResultOf(failure) : "ok");
         return result;
     }
 
     private (string? Version, ProviderFailure? Failure) ParseNewestLive(VaultReply reply)
     {
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (reply.Status == 404 && doc is not null && VaultJson.Errors(doc.RootElement) is { Count: 0 })
         {
             return (null, null);
@@ -283,7 +284,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         }
 
         var reply = call.Reply!.Value;
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (reply.Status == 404)
         {
             return doc is not null && VaultJson.Errors(doc.RootElement) is { } errors
@@ -324,7 +325,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
                 $"current version {id} of {_options.Mount}/{path} is {what}" + (newest is null ? "" : $"; newest live version is {newest}"), newest));
         }
 
-        if (VaultJson.Time(VaultJson.String(entry, "created_time")) is not { } created)
+        if (JsonValues.Time(JsonValues.String(entry, "created_time")) is not { } created)
         {
             return new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, $"Vault's metadata has no valid created_time for version {id}."));
         }
@@ -377,9 +378,9 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
             return new WriteResult.Failed(VaultOutcomes.FailureOf(reply, "write"));
         }
 
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null || VaultJson.Data(doc.RootElement) is not { } data || VaultJson.Integer(data, "version") is not { } version ||
-            VaultJson.Time(VaultJson.String(data, "created_time")) is not { } created)
+            JsonValues.Time(JsonValues.String(data, "created_time")) is not { } created)
         {
             return new WriteResult.Failed(new ProviderFailure(FailureKind.InvalidResponse,
                 "Vault accepted the write but its answer lacks data.version/created_time; the new version is unknown."));
@@ -396,7 +397,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
             return null;
         }
 
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         return doc is not null && VaultJson.Data(doc.RootElement) is { } data && VaultJson.Integer(data, "current_version") is { } current
             ? current.ToString(CultureInfo.InvariantCulture)
             : null;

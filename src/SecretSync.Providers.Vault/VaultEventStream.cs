@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -36,10 +37,10 @@ internal sealed class VaultEventStream
     private readonly VaultTokenSession _session;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly VaultMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
 
     public VaultEventStream(
-        string provider, VaultOptions options, VaultTransport transport, VaultTokenSession session, TimeProvider time, ILogger logger, VaultMetrics metrics)
+        string provider, VaultOptions options, VaultTransport transport, VaultTokenSession session, TimeProvider time, ILogger logger, ProviderMetrics metrics)
     {
         _provider = provider;
         _options = options;
@@ -135,7 +136,7 @@ internal sealed class VaultEventStream
         var lease = await _session.GetAsync(cancellationToken).ConfigureAwait(false);
         if (lease.Failure is { } failure)
         {
-            return ConnectAttempt.Failed($"Cannot authenticate for the event subscription: {failure.Message}", VaultMetrics.ResultOf(failure));
+            return ConnectAttempt.Failed($"Cannot authenticate for the event subscription: {failure.Message}", ProviderMetrics.ResultOf(failure));
         }
 
         var socket = new ClientWebSocket();

@@ -1,5 +1,5 @@
-using System.Globalization;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -17,9 +17,6 @@ internal static class VaultOptionsReader
         VaultSettingKeys.TlsInsecureSkipVerify, VaultSettingKeys.TlsServerName, VaultSettingKeys.Timeout, VaultSettingKeys.Events,
     ];
 
-    // Keys the configuration layer may pass through alongside the provider's own settings.
-    private static readonly string[] EntryKeys = ["type", "name"];
-
     /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
     /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
     public static VaultOptions? Read(ProviderSettings settings, Func<string, string?> environment, List<SettingError> errors)
@@ -27,20 +24,11 @@ internal static class VaultOptionsReader
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
 
-        foreach (var key in settings.Keys.Order(StringComparer.Ordinal))
-        {
-            if (!KnownKeys.Contains(key, StringComparer.Ordinal) && !EntryKeys.Contains(key, StringComparer.Ordinal))
-            {
-                var hint = KnownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-                errors.Add(new SettingError(key, hint is not null
-                    ? $"Unknown vault setting '{key}'; did you mean '{hint}'? Keys are case-sensitive."
-                    : $"Unknown vault setting '{key}'. Known settings: {string.Join(", ", KnownKeys)}."));
-            }
-        }
+        SettingsReader.CheckKeys(settings, "vault", KnownKeys, errors);
 
         var address = ReadAddress(settings, errors);
         var mount = ReadPath(settings, VaultSettingKeys.Mount, VaultOptions.DefaultMount, errors);
-        var ns = Trimmed(settings, VaultSettingKeys.Namespace);
+        var ns = SettingsReader.Trimmed(settings, VaultSettingKeys.Namespace);
         if (settings.Get(VaultSettingKeys.Namespace) is not null && ns is null)
         {
             errors.Add(new SettingError(VaultSettingKeys.Namespace, "namespace is empty; remove it or name a Vault namespace, e.g. team-a/."));
@@ -49,11 +37,11 @@ internal static class VaultOptionsReader
         var method = ReadMethod(settings, errors);
         var token = Alias(settings, VaultSettingKeys.AuthToken, VaultSettingKeys.Token, errors);
         var tokenFile = Alias(settings, VaultSettingKeys.AuthTokenFile, VaultSettingKeys.TokenFile, errors);
-        var roleId = Trimmed(settings, VaultSettingKeys.AuthRoleId);
-        var secretId = Trimmed(settings, VaultSettingKeys.AuthSecretId);
-        var secretIdFile = Trimmed(settings, VaultSettingKeys.AuthSecretIdFile);
-        var role = Trimmed(settings, VaultSettingKeys.AuthRole);
-        var jwtPath = Trimmed(settings, VaultSettingKeys.AuthJwtPath);
+        var roleId = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthRoleId);
+        var secretId = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthSecretId);
+        var secretIdFile = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthSecretIdFile);
+        var role = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthRole);
+        var jwtPath = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthJwtPath);
         string? authMount = null;
         if (settings.Get(VaultSettingKeys.AuthMountPath) is not null)
         {
@@ -66,7 +54,8 @@ internal static class VaultOptionsReader
         }
 
         var (caFile, insecure, serverName) = ReadTls(settings, address, errors);
-        var timeout = ReadTimeout(settings, errors);
+        // Any length parses here, so an over-long timeout is reported as out of range rather than as not a duration.
+        var timeout = SettingsReader.ReadTimeout(settings, VaultSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, TimeSpan.MaxValue.TotalMilliseconds / 2);
         var events = ReadEvents(settings, errors);
 
         if (errors.Count > before || address is null || method is null)
@@ -96,100 +85,16 @@ internal static class VaultOptionsReader
         };
     }
 
-    /// <summary>Parses a duration such as <c>10s</c>, <c>500ms</c>, <c>1m30s</c>, <c>2h</c>, or a bare number of seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        text = text.Trim();
-        if (text.Length == 0)
-        {
-            return false;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
-            {
-                return false;
-            }
-
-            duration = TimeSpan.FromSeconds(seconds);
-            return true;
-        }
-
-        var total = TimeSpan.Zero;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
-            {
-                i++;
-            }
-
-            if (i == start || !double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
-            {
-                return false;
-            }
-
-            var unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i]))
-            {
-                i++;
-            }
-
-            var unit = text[unitStart..i];
-            double? factorMs = unit switch
-            {
-                "ms" => 1,
-                "s" => 1000,
-                "m" => 60_000,
-                "h" => 3_600_000,
-                _ => null,
-            };
-            if (factorMs is null || amount * factorMs.Value > TimeSpan.MaxValue.TotalMilliseconds / 2)
-            {
-                return false;
-            }
-
-            total += TimeSpan.FromMilliseconds(amount * factorMs.Value);
-        }
-
-        duration = total;
-        return true;
-    }
-
     private static Uri? ReadAddress(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, VaultSettingKeys.Address);
+        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.Address);
         if (text is null)
         {
             errors.Add(new SettingError(VaultSettingKeys.Address, "address is required: Vault's URL, e.g. https://vault.internal:8200."));
             return null;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            errors.Add(new SettingError(VaultSettingKeys.Address, "address must be an absolute http:// or https:// URL, e.g. https://vault.internal:8200."));
-            return null;
-        }
-
-        if (uri.UserInfo.Length > 0)
-        {
-            // Never echo the value: user info is a credential.
-            errors.Add(new SettingError(VaultSettingKeys.Address, "address must not contain user info; configure credentials under auth."));
-            return null;
-        }
-
-        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
-        {
-            errors.Add(new SettingError(VaultSettingKeys.Address, $"address '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment."));
-            return null;
-        }
-
-        // A trailing slash lets relative API paths append cleanly, also behind a path-prefixing proxy.
-        var normalized = uri.GetLeftPart(UriPartial.Path);
-        return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
+        return SettingsReader.ReadBaseUrl(text, VaultSettingKeys.Address, "https://vault.internal:8200", "configure credentials under auth.", errors);
     }
 
     private static string ReadPath(ProviderSettings settings, string key, string fallback, List<SettingError> errors)
@@ -219,7 +124,7 @@ internal static class VaultOptionsReader
 
     private static VaultAuthMethod? ReadMethod(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, VaultSettingKeys.AuthMethod);
+        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthMethod);
         switch (text?.ToLowerInvariant())
         {
             case null or "token":
@@ -310,7 +215,7 @@ internal static class VaultOptionsReader
                     errors.Add(new SettingError(VaultSettingKeys.AuthRole, "auth.role is required for auth.method kubernetes: the Vault role bound to this service account."));
                 }
 
-                if (settings.Get(VaultSettingKeys.AuthJwtPath) is not null && Trimmed(settings, VaultSettingKeys.AuthJwtPath) is null)
+                if (settings.Get(VaultSettingKeys.AuthJwtPath) is not null && SettingsReader.Trimmed(settings, VaultSettingKeys.AuthJwtPath) is null)
                 {
                     errors.Add(new SettingError(VaultSettingKeys.AuthJwtPath, $"auth.jwtPath is empty; remove it to use {VaultOptions.DefaultJwtPath}."));
                 }
@@ -318,33 +223,16 @@ internal static class VaultOptionsReader
                 break;
         }
 
-        foreach (var fileKey in new[] { VaultSettingKeys.AuthTokenFile, VaultSettingKeys.TokenFile, VaultSettingKeys.AuthSecretIdFile })
-        {
-            if (settings.Get(fileKey) is not null && Trimmed(settings, fileKey) is null)
-            {
-                errors.Add(new SettingError(fileKey, $"{fileKey} is empty; name the file that holds the credential."));
-            }
-        }
+        SettingsReader.CheckNotBlank(settings, [VaultSettingKeys.AuthTokenFile, VaultSettingKeys.TokenFile, VaultSettingKeys.AuthSecretIdFile],
+            "name the file that holds the credential.", errors);
     }
 
     private static (string? CaFile, bool Insecure, string? ServerName) ReadTls(ProviderSettings settings, Uri? address, List<SettingError> errors)
     {
-        var caFile = Trimmed(settings, VaultSettingKeys.TlsCaFile);
-        if (settings.Get(VaultSettingKeys.TlsCaFile) is not null && caFile is null)
-        {
-            errors.Add(new SettingError(VaultSettingKeys.TlsCaFile, "tls.caFile is empty; name a PEM file of CA certificates or remove it."));
-        }
+        var caFile = SettingsReader.ReadCaFile(settings, VaultSettingKeys.TlsCaFile, errors);
+        var insecure = SettingsReader.ReadBool(settings, VaultSettingKeys.TlsInsecureSkipVerify, errors);
 
-        var insecure = false;
-        if (Trimmed(settings, VaultSettingKeys.TlsInsecureSkipVerify) is { } insecureText)
-        {
-            if (!bool.TryParse(insecureText, out insecure))
-            {
-                errors.Add(new SettingError(VaultSettingKeys.TlsInsecureSkipVerify, $"tls.insecureSkipVerify must be true or false, not '{insecureText}'."));
-            }
-        }
-
-        var serverName = Trimmed(settings, VaultSettingKeys.TlsServerName);
+        var serverName = SettingsReader.Trimmed(settings, VaultSettingKeys.TlsServerName);
         if (serverName is not null && Uri.CheckHostName(serverName) == UriHostNameType.Unknown)
         {
             errors.Add(new SettingError(VaultSettingKeys.TlsServerName, $"tls.serverName '{serverName}' is not a host name."));
@@ -364,37 +252,9 @@ internal static class VaultOptionsReader
         return (caFile, insecure, serverName);
     }
 
-    private static TimeSpan ReadTimeout(ProviderSettings settings, List<SettingError> errors)
-    {
-        var fallback = TimeSpan.FromSeconds(10);
-        if (Trimmed(settings, VaultSettingKeys.Timeout) is not { } text)
-        {
-            if (settings.Get(VaultSettingKeys.Timeout) is not null)
-            {
-                errors.Add(new SettingError(VaultSettingKeys.Timeout, "timeout is empty; use a duration such as 10s or remove it."));
-            }
-
-            return fallback;
-        }
-
-        if (!TryParseDuration(text, out var timeout))
-        {
-            errors.Add(new SettingError(VaultSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
-            return fallback;
-        }
-
-        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
-        {
-            errors.Add(new SettingError(VaultSettingKeys.Timeout, $"timeout '{text}' must be more than 0 and at most {MaxTimeout.TotalMinutes:0} minutes."));
-            return fallback;
-        }
-
-        return timeout;
-    }
-
     private static VaultEventsMode ReadEvents(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = Trimmed(settings, VaultSettingKeys.Events);
+        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.Events);
         switch (text?.ToLowerInvariant())
         {
             case null or "auto":
@@ -411,8 +271,8 @@ internal static class VaultOptionsReader
 
     private static string? Alias(ProviderSettings settings, string key, string alias, List<SettingError> errors)
     {
-        var value = Trimmed(settings, key);
-        var aliasValue = Trimmed(settings, alias);
+        var value = SettingsReader.Trimmed(settings, key);
+        var aliasValue = SettingsReader.Trimmed(settings, alias);
         if (value is not null && aliasValue is not null)
         {
             errors.Add(new SettingError(alias, $"{alias} and {key} mean the same; set only {key}."));
@@ -421,6 +281,4 @@ internal static class VaultOptionsReader
         return value ?? aliasValue;
     }
 
-    private static string? Trimmed(ProviderSettings settings, string key) =>
-        settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
 }

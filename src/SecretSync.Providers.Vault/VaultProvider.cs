@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -13,7 +14,7 @@ internal sealed class VaultProvider : ISecretProvider
 
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly VaultMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly Func<string, string?> _environment;
 
     public VaultProvider(TimeProvider time, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
@@ -27,7 +28,7 @@ internal sealed class VaultProvider : ISecretProvider
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _metrics = new VaultMetrics(meterFactory);
+        _metrics = new ProviderMetrics(meterFactory);
         _environment = environment;
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -41,7 +42,7 @@ internal sealed class VaultTokenSession : IDisposable
     private readonly VaultTransport _transport;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly VaultMetrics _metrics;
+    private readonly ProviderMetrics _metrics;
     private readonly Func<string, string?> _environment;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -50,7 +51,7 @@ internal sealed class VaultTokenSession : IDisposable
     private (ProviderFailure Failure, DateTimeOffset At)? _lastLoginFailure;
 
     public VaultTokenSession(
-        string provider, VaultOptions options, VaultTransport transport, TimeProvider time, ILogger logger, VaultMetrics metrics,
+        string provider, VaultOptions options, VaultTransport transport, TimeProvider time, ILogger logger, ProviderMetrics metrics,
         Func<string, string?> environment)
     {
         _provider = provider;
@@ -151,7 +152,7 @@ internal sealed class VaultTokenSession : IDisposable
         var result = _options.AuthMethod == VaultAuthMethod.Token
             ? await AdoptTokenAsync(afterRejection, cancellationToken).ConfigureAwait(false)
             : await LogInWithRoleAsync(afterRejection, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "login", result.Failure is { } failure ? VaultMetrics.ResultOf(failure) : "ok");
+        _metrics.Record(_provider, "login", result.Failure is { } failure ? ProviderMetrics.ResultOf(failure) : "ok");
         _lastLoginFailure = result.Failure is { } failed ? (failed, _time.GetUtcNow()) : null;
         if (result.Lease is { } lease)
         {
@@ -215,7 +216,7 @@ internal sealed class VaultTokenSession : IDisposable
             return new LeaseResult(null, VaultOutcomes.FailureOf(reply, "token lookup"));
         }
 
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null || VaultJson.Data(doc.RootElement) is not { } data)
         {
             return new LeaseResult(null, new ProviderFailure(FailureKind.InvalidResponse, "Vault's token lookup answer is not the documented JSON."));
@@ -307,13 +308,13 @@ internal sealed class VaultTokenSession : IDisposable
 
     private VaultLease? ParseAuth(VaultReply reply, bool afterRejection, string? fallbackToken)
     {
-        using var doc = VaultJson.TryParse(reply.Body);
+        using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null || VaultJson.Object(doc.RootElement, "auth") is not { } auth)
         {
             return null;
         }
 
-        var token = VaultJson.String(auth, "client_token") is { Length: > 0 } t ? t : fallbackToken;
+        var token = JsonValues.String(auth, "client_token") is { Length: > 0 } t ? t : fallbackToken;
         if (token is null)
         {
             return null;
@@ -382,7 +383,7 @@ internal sealed class VaultTokenSession : IDisposable
                         ? new ProviderFailure(FailureKind.InvalidResponse, "Vault's renew-self answer has no auth block.")
                         : VaultOutcomes.FailureOf(bad, "token renewal")
                     : null);
-            _metrics.Record(_provider, "renew", failure is null ? "ok" : VaultMetrics.ResultOf(failure));
+            _metrics.Record(_provider, "renew", failure is null ? "ok" : ProviderMetrics.ResultOf(failure));
 
             if (renewed is not null)
             {

@@ -2,9 +2,9 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -29,7 +29,7 @@ internal readonly record struct VaultCall(VaultReply? Reply, ProviderFailure? Fa
 internal sealed class VaultTransport : IDisposable
 {
     /// <summary>How many times a call is retried after its first attempt.</summary>
-    public const int MaxRetries = 2;
+    public const int MaxRetries = ProviderPipeline.MaxRetries;
 
     /// <summary>The longest Retry-After honoured inside one call; longer ones return <see cref="FailureKind.Throttled"/> at once.</summary>
     public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(5);
@@ -51,23 +51,11 @@ internal sealed class VaultTransport : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            SslOptions = VaultTls.Create(options, logger),
-            // A standby redirects to the active node (vault.md §5); an https→http downgrade is never followed.
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 3,
-            UseProxy = true,
-            UseCookies = false,
-        };
-        _http = new HttpClient(_handler, disposeHandler: false)
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-            MaxResponseContentBufferSize = MaxResponseBytes,
-        };
+        _handler = ProviderHttp.CreateHandler(options.Timeout, VaultTls.Create(options, logger));
+        // A standby redirects to the active node (vault.md §5); an https→http downgrade is never followed.
+        _handler.AllowAutoRedirect = true;
+        _handler.MaxAutomaticRedirections = 3;
+        _http = ProviderHttp.CreateClient(_handler, MaxResponseBytes);
         _reads = Build(idempotent: true);
         _writes = Build(idempotent: false);
     }
@@ -110,7 +98,7 @@ internal sealed class VaultTransport : IDisposable
 
                     using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
                     var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                    return new VaultReply((int)response.StatusCode, body, RetryAfterOf(response));
+                    return new VaultReply((int)response.StatusCode, body, RetryAfter.Of(response, _time));
                 },
                 cancellationToken).ConfigureAwait(false);
             return VaultCall.Of(reply);
@@ -121,7 +109,7 @@ internal sealed class VaultTransport : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return VaultCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Vault did not answer within {Describe(_options.Timeout)} ({method} {Route(relative)})."));
+            return VaultCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Vault did not answer within {DurationText.Format(_options.Timeout)} ({method} {Route(relative)})."));
         }
         catch (BrokenCircuitException e)
         {
@@ -147,42 +135,17 @@ internal sealed class VaultTransport : IDisposable
     /// <summary>The route for logs: the path without its query.</summary>
     public static string Route(string relative) => relative.Split('?')[0];
 
-    private ResiliencePipeline<VaultReply> Build(bool idempotent)
+    private ResiliencePipeline<VaultReply> Build(bool idempotent) => ProviderPipeline.Build(new ProviderPipelineOptions<VaultReply>
     {
-        var builder = new ResiliencePipelineBuilder<VaultReply> { TimeProvider = _time };
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout * 2, Name = "vault-total" });
-        builder.AddRetry(new RetryStrategyOptions<VaultReply>
-        {
-            MaxRetryAttempts = MaxRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(2),
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, idempotent)),
-            DelayGenerator = static args => ValueTask.FromResult(
-                args.Outcome.Result is { Status: 429, RetryAfter: { } retryAfter } ? retryAfter : (TimeSpan?)null),
-            OnRetry = args =>
-            {
-                var reason = args.Outcome.Exception?.GetType().Name ?? $"status {args.Outcome.Result.Status}";
-                VaultLog.Retrying(_logger, _provider, idempotent ? "read" : "write", args.AttemptNumber + 1, reason, args.RetryDelay);
-                return default;
-            },
-        });
-        if (idempotent)
-        {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<VaultReply>
-            {
-                FailureRatio = 0.5,
-                MinimumThroughput = 10,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromSeconds(5),
-                ShouldHandle = static args => ValueTask.FromResult(IsOutage(args.Outcome)),
-            });
-        }
-
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = _options.Timeout, Name = "vault-attempt" });
-        return builder.Build();
-    }
+        Name = "vault",
+        Timeout = _options.Timeout,
+        Time = _time,
+        ShouldRetry = outcome => ShouldRetry(outcome, idempotent),
+        RetryAfter = static outcome => outcome.Result is { Status: 429, RetryAfter: { } retryAfter } ? retryAfter : null,
+        OnRetry = (outcome, attempt, delay) => VaultLog.Retrying(
+            _logger, _provider, idempotent ? "read" : "write", attempt, outcome.Exception?.GetType().Name ?? $"status {outcome.Result.Status}", delay),
+        IsOutage = idempotent ? IsOutage : null,
+    });
 
     private bool ShouldRetry(Outcome<VaultReply> outcome, bool idempotent)
     {
@@ -216,27 +179,6 @@ internal sealed class VaultTransport : IDisposable
         outcome.Exception is HttpRequestException or IOException or TimeoutRejectedException ||
         (outcome.Exception is null && outcome.Result.Status is 500 or 502 or 503 or 504);
 
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is not { } header)
-        {
-            return null;
-        }
-
-        if (header.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
-
     private string Describe(HttpRequestException e) => e.HttpRequestError switch
     {
         HttpRequestError.SecureConnectionError =>
@@ -247,7 +189,4 @@ internal sealed class VaultTransport : IDisposable
             $"TLS with Vault at {_options.Address.Authority} failed.",
         _ => $"HTTP error talking to Vault at {_options.Address.Authority} ({e.HttpRequestError}).",
     };
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 }

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 
 namespace SecretSync.Providers.Aws.Tests;
@@ -79,29 +78,7 @@ public sealed class AwsProviderTests
     public async Task Calls_AreCountedByProviderOperationAndResult()
     {
         var provider = $"metrics-{Guid.NewGuid():N}";
-        var seen = new ConcurrentBag<(string Operation, string Result)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == AwsMetrics.MeterName && instrument.Name == AwsMetrics.RequestsCounterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            var map = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-            {
-                map[tag.Key] = tag.Value;
-            }
-
-            if (Equals(map["provider"], provider))
-            {
-                seen.Add(((string)map["operation"]!, (string)map["result"]!));
-            }
-        });
-        listener.Start();
+        using var recorder = new ProviderRequestsRecorder(provider);
         await using var bed = await AwsTestBed.StartAsync();
         bed.Aws.PutSecret("app", "{\"k\":\"v\"}");
         var client = bed.Connect(provider);
@@ -112,8 +89,8 @@ public sealed class AwsProviderTests
         await client.ReadAsync("app", null, default);
         denied.Dispose();
 
-        Assert.Contains(("GetSecretValue", "ok"), seen);
-        Assert.Contains(("ListSecrets", "ok"), seen);
-        Assert.Contains(("GetSecretValue", "forbidden"), seen);
+        Assert.Contains(("GetSecretValue", "ok"), recorder.Seen);
+        Assert.Contains(("ListSecrets", "ok"), recorder.Seen);
+        Assert.Contains(("GetSecretValue", "forbidden"), recorder.Seen);
     }
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using Azure.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 
 namespace SecretSync.Providers.Azure.Tests;
@@ -63,33 +63,13 @@ public sealed class AzureProviderTests
     {
         await using var bed = await AzureTestBed.StartAsync();
         bed.Vault.SetSecret("db", "p1");
-        var counts = new List<(string Operation, string Result)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "SecretSync.Providers" && instrument.Name == "secretsync_provider_requests")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            var map = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
-            if (map["provider"] == "azure-metrics")
-            {
-                lock (counts)
-                {
-                    counts.Add((map["operation"]!, map["result"]!));
-                }
-            }
-        });
-        listener.Start();
+        using var recorder = new ProviderRequestsRecorder("azure-metrics");
         var client = bed.Connect(bed.SettingsNamed("azure-metrics"));
 
         await client.ReadAsync("db", null, default);
         await client.ReadAsync("gone", null, default);
         await client.CheckVersionsAsync(["db"], default);
 
-        Assert.Equal([("list", "ok"), ("read", "absent"), ("read", "ok"), ("version", "ok")], counts.Order());
+        Assert.Equal([("list", "ok"), ("read", "absent"), ("read", "ok"), ("version", "ok")], recorder.Seen.Order());
     }
 }

@@ -1,5 +1,6 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Azure.Tests;
 

@@ -1,6 +1,7 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 using Xunit.Abstractions;
 

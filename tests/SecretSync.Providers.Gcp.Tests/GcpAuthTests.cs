@@ -1,5 +1,6 @@
 using Google.Apis.Auth.OAuth2;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 
 namespace SecretSync.Providers.Gcp.Tests;

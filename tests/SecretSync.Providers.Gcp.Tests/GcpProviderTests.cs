@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 
 namespace SecretSync.Providers.Gcp.Tests;
@@ -98,29 +97,7 @@ public sealed class GcpProviderTests
     public async Task Calls_AreCountedByProviderOperationAndResult_OnTheSharedMeter()
     {
         var provider = $"metrics-{Guid.NewGuid():N}";
-        var seen = new ConcurrentBag<(string Operation, string Result)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "SecretSync.Providers" && instrument.Name == "secretsync_provider_requests")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            var map = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-            {
-                map[tag.Key] = tag.Value;
-            }
-
-            if (Equals(map["provider"], provider))
-            {
-                seen.Add(((string)map["operation"]!, (string)map["result"]!));
-            }
-        });
-        listener.Start();
+        using var recorder = new ProviderRequestsRecorder(provider);
 
         await using var bed = await GcpTestBed.StartAsync();
         bed.Emulator.AddVersion("app", "v");
@@ -132,10 +109,10 @@ public sealed class GcpProviderTests
         bed.Emulator.Faults.Add(new FaultRule { StatusCode = 429, RetryAfter = TimeSpan.FromMinutes(1) });
         await client.ReadAsync("app", null, default);
 
-        Assert.Contains(("read", "ok"), seen);
-        Assert.Contains(("read", "absent"), seen);
-        Assert.Contains(("read", "throttled"), seen);
-        Assert.Contains(("metadata", "ok"), seen);
-        Assert.Contains(("write", "ok"), seen);
+        Assert.Contains(("read", "ok"), recorder.Seen);
+        Assert.Contains(("read", "absent"), recorder.Seen);
+        Assert.Contains(("read", "throttled"), recorder.Seen);
+        Assert.Contains(("metadata", "ok"), recorder.Seen);
+        Assert.Contains(("write", "ok"), recorder.Seen);
     }
 }

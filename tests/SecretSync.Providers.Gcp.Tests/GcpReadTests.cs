@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Gcp.Tests;
 

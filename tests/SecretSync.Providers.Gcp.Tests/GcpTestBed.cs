@@ -158,27 +158,3 @@ internal sealed class StubServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
-
-/// <summary>Assertions on typed results that print the actual result when the type is wrong.</summary>
-internal static class Expect
-{
-    public static SecretPayload Found(ReadResult result)
-    {
-        Assert.True(result is ReadResult.Found, $"Expected Found but got {result}");
-        return ((ReadResult.Found)result).Payload;
-    }
-
-    public static ProviderFailure Failed(ReadResult result, FailureKind kind)
-    {
-        Assert.True(result is ReadResult.Failed { Failure.Kind: var actual } && actual == kind, $"Expected {kind} but got {result}");
-        return ((ReadResult.Failed)result).Failure;
-    }
-
-    public static Absence Absent(ReadResult result, AbsenceKind kind)
-    {
-        Assert.True(result is ReadResult.Absent { Absence.Kind: var actual } && actual == kind, $"Expected Absent {kind} but got {result}");
-        return ((ReadResult.Absent)result).Absence;
-    }
-
-    public static string Text(SecretPayload payload, string key) => System.Text.Encoding.UTF8.GetString(payload.Values[key]);
-}

@@ -4,6 +4,7 @@ using SecretSync.Core.Desired;
 using SecretSync.Core.Model;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 using Xunit.Abstractions;
 
 namespace SecretSync.Providers.Gcp.Tests;

@@ -1,5 +1,6 @@
 using System.Text;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Gcp.Tests;
 

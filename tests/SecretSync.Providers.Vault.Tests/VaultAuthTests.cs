@@ -1,5 +1,6 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
+using SecretSync.Providers.Contract;
 using SecretSync.Testing;
 
 namespace SecretSync.Providers.Vault.Tests;

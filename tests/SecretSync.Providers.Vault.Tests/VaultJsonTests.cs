@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -16,7 +17,7 @@ public sealed class VaultJsonTests
               "nested": { "a" : [1, 2 ,  "x"] } }
             """);
 
-        var values = VaultJson.Values(doc.RootElement);
+        var values = JsonValues.ObjectValues(doc.RootElement);
 
         Assert.Equal("app", Encoding.UTF8.GetString(values["user"]));
         Assert.Equal("héllo"u8.ToArray(), values["unicode"]);
@@ -33,7 +34,7 @@ public sealed class VaultJsonTests
     [InlineData("2023-09-12T15:19:49.394915-07:00", 2023, 9, 12, 22, 19, 49, 3949150)]
     public void Time_ParsesVaultsNanosecondTimestamps(string text, int y, int mo, int d, int h, int mi, int s, long fractionTicks)
     {
-        var time = VaultJson.Time(text);
+        var time = JsonValues.Time(text);
 
         Assert.Equal(new DateTimeOffset(y, mo, d, h, mi, s, TimeSpan.Zero).AddTicks(fractionTicks), time);
     }
@@ -42,7 +43,7 @@ public sealed class VaultJsonTests
     [InlineData("")]
     [InlineData(null)]
     [InlineData("yesterday")]
-    public void Time_OfEmptyOrBadText_IsNull(string? text) => Assert.Null(VaultJson.Time(text));
+    public void Time_OfEmptyOrBadText_IsNull(string? text) => Assert.Null(JsonValues.Time(text));
 
     [Fact]
     public void NewestLiveVersion_SkipsDeletedAndDestroyed_ButNotFutureDeletions()

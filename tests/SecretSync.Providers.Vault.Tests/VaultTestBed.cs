@@ -1,4 +1,3 @@
-using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 
 namespace SecretSync.Providers.Vault.Tests;
@@ -95,28 +94,4 @@ internal sealed class VaultTestBed : IAsyncDisposable
             System.IO.File.Delete(file);
         }
     }
-}
-
-/// <summary>Assertions on typed results that print the failure when the type is wrong.</summary>
-internal static class Expect
-{
-    public static SecretPayload Found(ReadResult result)
-    {
-        Assert.True(result is ReadResult.Found, $"Expected Found but got {result}");
-        return ((ReadResult.Found)result).Payload;
-    }
-
-    public static ProviderFailure Failed(ReadResult result, FailureKind kind)
-    {
-        Assert.True(result is ReadResult.Failed { Failure.Kind: var actual } && actual == kind, $"Expected {kind} but got {result}");
-        return ((ReadResult.Failed)result).Failure;
-    }
-
-    public static Absence Absent(ReadResult result)
-    {
-        Assert.True(result is ReadResult.Absent, $"Expected Absent but got {result}");
-        return ((ReadResult.Absent)result).Absence;
-    }
-
-    public static string Text(SecretPayload payload, string key) => System.Text.Encoding.UTF8.GetString(payload.Values[key]);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SecretSync.Providers.Contract;
 using Xunit.Abstractions;
 
 namespace SecretSync.Providers.Vault.Tests;

@@ -1,6 +1,7 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 

@@ -13,7 +13,7 @@ namespace SecretSync.Core.Configuration;
 /// </remarks>
 public static class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["cluster", "providers", "bundles", "sync", "audit", "server", "leaderElection"];
+    private static readonly string[] TopKeys = ["cluster", "providers", "bundles", "sync", "audit", "server", "leaderElection", "restarts"];
     private static readonly string[] BundleKeys = ["provider", "namespaces", "secrets"];
     private static readonly string[] SelectorKeys = ["matchLabels", "matchExpressions"];
     private static readonly string[] ExpressionKeys = ["key", "operator", "values"];
@@ -22,6 +22,7 @@ public static class ConfigLoader
         ["interval", "jitter", "onSourceDeleted", "onVersionDeleted", "revocationBrake", "concurrency", "kubernetes", "providerQps"];
     private static readonly string[] AuditKeys = ["sinks", "file", "postgres", "hmacKey"];
     private static readonly string[] LeaderKeys = ["enabled", "namespace", "leaseName", "leaseDuration", "renewDeadline", "retryPeriod"];
+    private static readonly string[] RestartKeys = ["enabled", "debounce", "maxConcurrentPerNamespace", "maxConcurrentPerCluster", "rolloutTimeout"];
 
     /// <summary>Parses and validates a configuration.</summary>
     /// <param name="yamlText">The file's content.</param>
@@ -62,6 +63,7 @@ public static class ConfigLoader
             Audit = ReadAudit(reader, root.Map("audit", AuditKeys)),
             Server = new ServerSettings { Port = root.Map("server", ["port"]).Int("port", new ServerSettings().Port, 1, 65535) },
             LeaderElection = ReadLeaderElection(reader, root.Map("leaderElection", LeaderKeys)),
+            Restarts = ReadRestarts(reader, root.Map("restarts", RestartKeys)),
         };
 
         return reader.Errors.Count == 0 ? new ConfigResult.Valid(config) : new ConfigResult.Invalid(reader.Errors);
@@ -425,6 +427,27 @@ public static class ConfigLoader
         if (settings.RetryPeriod >= settings.RenewDeadline)
         {
             reader.Report(section.Location, section.FieldOf("retryPeriod"), "must be shorter than renewDeadline");
+        }
+
+        return settings;
+    }
+
+    private static RestartSettings ReadRestarts(ConfigReader reader, Section section)
+    {
+        var defaults = new RestartSettings();
+        var settings = new RestartSettings
+        {
+            Enabled = section.Bool("enabled", defaults.Enabled),
+            Debounce = section.Duration("debounce", defaults.Debounce),
+            MaxConcurrentPerNamespace = section.Int("maxConcurrentPerNamespace", defaults.MaxConcurrentPerNamespace, 1, 10_000),
+            MaxConcurrentPerCluster = section.Int("maxConcurrentPerCluster", defaults.MaxConcurrentPerCluster, 1, 100_000),
+            RolloutTimeout = section.Duration("rolloutTimeout", defaults.RolloutTimeout),
+        };
+
+        if (settings.MaxConcurrentPerNamespace > settings.MaxConcurrentPerCluster)
+        {
+            var at = section.Get("maxConcurrentPerNamespace") is { } node ? reader.At(node) : section.Location;
+            reader.Report(at, section.FieldOf("maxConcurrentPerNamespace"), $"must not exceed maxConcurrentPerCluster ({settings.MaxConcurrentPerCluster})");
         }
 
         return settings;

@@ -30,6 +30,9 @@ public sealed record SyncConfig
 
     /// <summary>Lease-based leader election.</summary>
     public LeaderElectionSettings LeaderElection { get; init; } = new();
+
+    /// <summary>Rollout restarts of opted-in workloads after a rotation.</summary>
+    public RestartSettings Restarts { get; init; } = new();
 }
 
 /// <summary>A named set of source-to-Secret mappings on one provider.</summary>
@@ -243,4 +246,30 @@ public sealed record LeaderElectionSettings
     /// <summary>Pause between acquire or renew attempts.</summary>
     /// <value>2 seconds.</value>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>The <c>restarts</c> section: restarting opted-in workloads after a rotation reaches their Secrets.</summary>
+public sealed record RestartSettings
+{
+    /// <summary>Whether the leader restarts workloads annotated <c>secretsync.io/restart-on-rotate</c>.</summary>
+    /// <value><see langword="true"/>.</value>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long rotations are gathered after the first one before a workload they touch restarts, so a
+    /// workload restarts once for many Secrets.</summary>
+    /// <value>30 seconds.</value>
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many workloads of one namespace restart at once (from the patch until their rollout finishes).</summary>
+    /// <value>5.</value>
+    public int MaxConcurrentPerNamespace { get; init; } = 5;
+
+    /// <summary>At most this many workloads of the whole cluster restart at once.</summary>
+    /// <value>20.</value>
+    public int MaxConcurrentPerCluster { get; init; } = 20;
+
+    /// <summary>A restart whose rollout has not finished after this long stops counting against the caps
+    /// (the workload itself is still not restarted again until its rollout finishes).</summary>
+    /// <value>10 minutes.</value>
+    public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -30,8 +30,13 @@ public static class Annotations
     /// <summary>On a retained Secret whose source the authority deleted (<c>onSourceDeleted: retain</c>): when that was seen.</summary>
     public const string SourceDeleted = Prefix + "source-deleted";
 
-    /// <summary>Reserved: on a workload, restart it when a Secret it uses rotates.</summary>
+    /// <summary>On a Deployment, StatefulSet or DaemonSet: <c>true</c> (every managed Secret its pod template uses) or a
+    /// comma list of Secret names; the leader restarts it when a key it uses changes value.</summary>
     public const string RestartOnRotate = Prefix + "restart-on-rotate";
+
+    /// <summary>On a restarted workload's pod template: per Secret, a digest of the key HMACs the pods were started for
+    /// (<c>db=1a2b…,api=3c4d…</c>); never a value.</summary>
+    public const string RestartedFor = Prefix + "restarted-for";
 
     /// <summary>The label that marks a Secret as written by SecretSync; without it a Secret is never touched.</summary>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";

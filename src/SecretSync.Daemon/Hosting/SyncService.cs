@@ -8,6 +8,7 @@ using SecretSync.Core.Providers;
 using SecretSync.Core.Rendering;
 using SecretSync.Daemon.Leadership;
 using SecretSync.Daemon.Queue;
+using SecretSync.Daemon.Restarts;
 using SecretSync.Daemon.Sync;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Watch;
@@ -28,6 +29,7 @@ internal sealed class SyncService(
 {
     private readonly ILogger _logger = loggers.CreateLogger<SyncService>();
     private volatile WorkQueue<WorkKey>? _queue;
+    private volatile WorkloadRestarter? _restarter;
     private TaskCompletionSource _configChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -59,6 +61,7 @@ internal sealed class SyncService(
             () => runtime.LastFullSync?.ToUnixTimeMilliseconds() / 1000.0,
             () => engine?.BrakeHolds == true ? 1 : 0,
             () => runtime.IsLeader ? 1 : 0);
+        using var restartMetrics = new RestartMetrics(() => _restarter?.PendingCount ?? 0, () => _restarter?.RestartingCount ?? 0);
         engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, time, loggers.CreateLogger<SyncEngine>());
         runtime.Engine = engine;
         await engine.ApplyConfigAsync(initialConfig, AuditTriggers.Startup);
@@ -85,22 +88,28 @@ internal sealed class SyncService(
                 kube.Leases, leaseNamespace, election.LeaseName, options.Instance,
                 new LeaderElectionTimings(election.LeaseDuration, election.RenewDeadline, election.RetryPeriod),
                 time, loggers.CreateLogger<LeaderElector>());
-            await elector.RunAsync(term => LeadAsync(engine, providers, term), stoppingToken);
+            await elector.RunAsync(term => LeadAsync(engine, providers, restartMetrics, term), stoppingToken);
         }
         else
         {
-            await LeadAsync(engine, providers, stoppingToken);
+            await LeadAsync(engine, providers, restartMetrics, stoppingToken);
         }
 
         await watches;
     }
 
-    /// <summary>One leadership term: only the leader reconciles and writes.</summary>
-    private async Task LeadAsync(SyncEngine engine, ProviderConnections providers, CancellationToken term)
+    /// <summary>One leadership term: only the leader reconciles, writes and restarts workloads.</summary>
+    private async Task LeadAsync(SyncEngine engine, ProviderConnections providers, RestartMetrics restartMetrics, CancellationToken term)
     {
         var queue = new WorkQueue<WorkKey>(engine.Config?.Sync.Concurrency ?? 8, time);
         engine.Enqueue = queue.Enqueue;
         _queue = queue;
+        var restarter = new WorkloadRestarter(
+            kube, secret => ManagedKeyDigests(engine.Cluster, secret), audit, restartMetrics,
+            () => engine.Config?.Restarts ?? new RestartSettings(), time, loggers.CreateLogger<WorkloadRestarter>());
+        engine.Rotations = restarter;
+        _restarter = restarter;
+        var restarting = restarter.RunAsync(term);
         runtime.IsLeader = true;
         var workers = queue.RunAsync(engine.HandleAsync, term);
         try
@@ -130,11 +139,17 @@ internal sealed class SyncService(
         finally
         {
             engine.Enqueue = (_, _) => { };
+            engine.Rotations = null;
             runtime.IsLeader = false;
             runtime.FirstSyncDone = false;
             await workers;
+            await restarting;
+            _restarter = null;
         }
     }
+
+    private static IReadOnlyDictionary<string, string>? ManagedKeyDigests(ClusterState cluster, NamespacedName secret) =>
+        cluster.Find(secret) is { } entry && Annotations.IsManaged(entry.Secret.Labels) ? entry.KeyDigests : null;
 
     private static async Task WaitIdleAsync(WorkQueue<WorkKey> queue, CancellationToken cancellationToken)
     {
@@ -197,6 +212,7 @@ internal sealed class SyncService(
                 break;
             case ConfigResult.Valid valid:
                 await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
+                _restarter?.Reconfigure();
                 _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
                 audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = $"reloaded {configFile.Path}" });
                 Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

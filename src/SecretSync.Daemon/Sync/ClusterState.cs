@@ -6,8 +6,12 @@ using SecretSync.Kubernetes.Models;
 
 namespace SecretSync.Daemon.Sync;
 
-/// <summary>A managed Secret as last seen: its digest, never its values.</summary>
-internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersion, string? Uid)
+/// <summary>A managed Secret as last seen: its digests, never its values.</summary>
+/// <param name="Secret">Name, type, labels, annotations and the content hash.</param>
+/// <param name="ResourceVersion">The resourceVersion it was seen at.</param>
+/// <param name="Uid">Its uid, the precondition of a delete.</param>
+/// <param name="KeyDigests">Per key, a keyed digest of that key's value (see <see cref="ClusterState.DigestKeys"/>).</param>
+internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersion, string? Uid, IReadOnlyDictionary<string, string> KeyDigests)
 {
     public string? Annotation(string key) => Secret.Annotations.GetValueOrDefault(key);
 }
@@ -19,7 +23,24 @@ internal sealed class ClusterState(ContentHasher hasher)
     private readonly ConcurrentDictionary<string, NamespaceInfo> _namespaces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
 
+    /// <summary>The Secret "type" under which a single key is hashed, so a key digest never equals a content hash.</summary>
+    private const string KeyDigestDomain = "secretsync.io/key-digest";
+
     public ContentHasher Hasher { get; } = hasher;
+
+    /// <summary>Per key, the keyed HMAC of that key alone (truncated to 128 bits): lets a rotation name the keys whose
+    /// value changed without keeping any value.</summary>
+    public IReadOnlyDictionary<string, string> DigestKeys(IReadOnlyDictionary<string, byte[]> data)
+    {
+        var digests = new Dictionary<string, string>(data.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in data)
+        {
+            var hash = Hasher.Hash(KeyDigestDomain, new Dictionary<string, byte[]>(1, StringComparer.Ordinal) { [key] = value });
+            digests[key] = hash.Substring(ContentHasher.Prefix.Length, 32);
+        }
+
+        return digests;
+    }
 
     public ICollection<NamespaceInfo> Namespaces => _namespaces.Values;
 
@@ -77,7 +98,7 @@ internal sealed class ClusterState(ContentHasher hasher)
         var type = item.Type ?? Secret.OpaqueType;
         var data = item.Data ?? [];
         var observed = new ObservedSecret(name, type, item.Metadata.Labels ?? [], item.Metadata.Annotations ?? [], Hasher.Hash(type, data));
-        return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid);
+        return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid, DigestKeys(data));
     }
 
     private static bool SameMaps(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>

@@ -13,6 +13,7 @@ using SecretSync.Core.Providers;
 using SecretSync.Core.Rendering;
 using SecretSync.Core.Revocation;
 using SecretSync.Daemon.Queue;
+using SecretSync.Daemon.Restarts;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
@@ -82,6 +83,9 @@ internal sealed class SyncEngine
     public Action<WorkKey, string> Enqueue { get; set; } = (_, _) => { };
 
     public ClusterState Cluster { get; }
+
+    /// <summary>Told of every write that changed the value of a key the Secret already had; set by the host while it leads.</summary>
+    public IRotationListener? Rotations { get; set; }
 
     public StatusBoard Status { get; }
 
@@ -689,11 +693,29 @@ internal sealed class SyncEngine
                 LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             });
             NoteTargetSynced(target, payload.Version.Id);
+            NotifyRotation(target, observed, hash, secret, payload.Version.Id, previous, trigger);
             return true;
         }
 
         AuditTargetFailure(target, payload.Version, trigger, "the Secret kept changing under concurrent writes; will retry");
         return false;
+    }
+
+    /// <summary>Tells the restarter which keys of an existing Secret now hold a different value (by key digest, never by value).</summary>
+    /// <remarks>A created Secret changes nothing a running pod holds; a removed key is not a reason to restart into a missing key.</remarks>
+    private void NotifyRotation(DesiredTarget target, ObservedEntry? before, string hash, RenderedSecret written, string version, string? previous, string trigger)
+    {
+        if (Rotations is not { } listener || before is null || before.Secret.DataHash == hash)
+        {
+            return;
+        }
+
+        var after = Cluster.DigestKeys(written.Data);
+        var changed = after.Where(k => !before.KeyDigests.TryGetValue(k.Key, out var old) || old != k.Value).Select(k => k.Key).Order(StringComparer.Ordinal).ToList();
+        if (changed.Count > 0)
+        {
+            listener.OnRotated(new SecretRotation(target.Secret, changed, target.Source.Provider, target.Source.Path, version, previous, trigger));
+        }
     }
 
     /// <summary>Creates the Secret; if one appeared meanwhile, caches it and returns null so the caller plans again.</summary>

@@ -95,6 +95,23 @@ public sealed class KubernetesEmulator : IAsyncDisposable
         return Guard(() => _store.Upsert(kind, ns, (JsonObject)manifest.DeepClone()).ToJsonObject());
     }
 
+    /// <summary>Replaces the <c>status</c> of an object, as its controller would (e.g. a Deployment's rollout progress).</summary>
+    /// <remarks>The main resource never writes status (<see cref="Apply"/> keeps the stored one); this is the emulator's
+    /// stand-in for the status subresource and the controllers it does not run. Spec and generation are untouched.</remarks>
+    /// <param name="resource">Plural resource name, e.g. <c>deployments</c>.</param>
+    /// <param name="namespace">The namespace; null for cluster-scoped resources.</param>
+    /// <param name="name">The object's name.</param>
+    /// <param name="status">The whole new status.</param>
+    /// <returns>The stored object.</returns>
+    /// <exception cref="ArgumentException">The resource is not served.</exception>
+    /// <exception cref="InvalidOperationException">The object does not exist.</exception>
+    public JsonObject SetStatus(string resource, string? @namespace, string name, JsonObject status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var kind = Resolve(resource);
+        return Guard(() => _store.ReplaceStatus(kind, @namespace ?? "", name, status).ToJsonObject());
+    }
+
     /// <summary>Creates or replaces a namespace with these labels and annotations.</summary>
     /// <exception cref="InvalidOperationException">The name is not a valid namespace name.</exception>
     public JsonObject SeedNamespace(string name, IReadOnlyDictionary<string, string>? labels = null, IReadOnlyDictionary<string, string>? annotations = null)

@@ -212,6 +212,18 @@ internal sealed class ObjectStore
 
     public void Seed(ResourceKind kind, JsonObject body) => Create(kind, "", body, dryRun: false);
 
+    /// <summary>Replaces an object's <c>status</c>, as its controller does through the status subresource: spec and generation stay.</summary>
+    public StoredObject ReplaceStatus(ResourceKind kind, string ns, string name, JsonObject status)
+    {
+        lock (_gate)
+        {
+            var current = _tables[kind].Find(ns, name) ?? throw KubernetesApiException.NotFound(kind, name);
+            var item = current.ToItemNode();
+            item["status"] = status.DeepClone();
+            return JsonNode.DeepEquals(item, current.ToItemNode()) ? current : Commit(kind, "MODIFIED", current, item);
+        }
+    }
+
     public DeleteResult Delete(ResourceKind kind, string ns, string name, DeletePreconditions preconditions, bool dryRun)
     {
         lock (_gate)

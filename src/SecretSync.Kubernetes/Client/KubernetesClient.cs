@@ -45,6 +45,9 @@ public sealed class KubernetesClient : IDisposable
         Namespaces = new ResourceClient<Namespace>(_transport, ResourceDescriptor<Namespace>.Namespaces);
         Events = new ResourceClient<Event>(_transport, ResourceDescriptor<Event>.Events);
         Leases = new ResourceClient<Lease>(_transport, ResourceDescriptor<Lease>.Leases);
+        Deployments = new ResourceClient<Deployment>(_transport, ResourceDescriptor<Deployment>.Deployments);
+        StatefulSets = new ResourceClient<StatefulSet>(_transport, ResourceDescriptor<StatefulSet>.StatefulSets);
+        DaemonSets = new ResourceClient<DaemonSet>(_transport, ResourceDescriptor<DaemonSet>.DaemonSets);
     }
 
     /// <summary>The configuration the client was built from.</summary>
@@ -67,6 +70,15 @@ public sealed class KubernetesClient : IDisposable
 
     /// <summary>coordination.k8s.io/v1 Leases.</summary>
     public ResourceClient<Lease> Leases { get; }
+
+    /// <summary>apps/v1 Deployments (read-only models: patch, never replace).</summary>
+    public ResourceClient<Deployment> Deployments { get; }
+
+    /// <summary>apps/v1 StatefulSets (read-only models: patch, never replace).</summary>
+    public ResourceClient<StatefulSet> StatefulSets { get; }
+
+    /// <summary>apps/v1 DaemonSets (read-only models: patch, never replace).</summary>
+    public ResourceClient<DaemonSet> DaemonSets { get; }
 
     internal TokenBucket? RateLimiter => _transport.Limiter;
 

@@ -28,6 +28,15 @@ internal sealed record ResourceDescriptor<T>(
     public static readonly ResourceDescriptor<Lease> Leases =
         new("coordination.k8s.io", "v1", "leases", true, KubernetesJsonContext.Default.Lease, KubernetesJsonContext.Default.KubernetesListLease);
 
+    public static readonly ResourceDescriptor<Deployment> Deployments =
+        new("apps", "v1", "deployments", true, KubernetesJsonContext.Default.Deployment, KubernetesJsonContext.Default.KubernetesListDeployment);
+
+    public static readonly ResourceDescriptor<StatefulSet> StatefulSets =
+        new("apps", "v1", "statefulsets", true, KubernetesJsonContext.Default.StatefulSet, KubernetesJsonContext.Default.KubernetesListStatefulSet);
+
+    public static readonly ResourceDescriptor<DaemonSet> DaemonSets =
+        new("apps", "v1", "daemonsets", true, KubernetesJsonContext.Default.DaemonSet, KubernetesJsonContext.Default.KubernetesListDaemonSet);
+
     /// <summary><c>/api/v1</c> for the core group, <c>/apis/{group}/{version}</c> otherwise.</summary>
     private string Prefix => Group.Length == 0 ? $"/api/{Version}" : $"/apis/{Group}/{Version}";
 

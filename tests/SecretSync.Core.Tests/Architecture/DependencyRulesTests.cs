@@ -49,14 +49,24 @@ public sealed class DependencyRulesTests
     [InlineData("SecretSync.Providers.Aws")]
     [InlineData("SecretSync.Providers.Gcp")]
     [InlineData("SecretSync.Providers.Azure")]
+    [InlineData("SecretSync.Providers.Common")]
     [InlineData("SecretSync.Audit")]
     public void Adapter_DependsOnlyInward(string project)
     {
         var csproj = XDocument.Load(Path.Combine(Repository.Root, "src", project, project + ".csproj"));
         var references = csproj.Descendants("ProjectReference").Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value));
 
-        Assert.All(references, r => Assert.Contains(r, new[] { "SecretSync.Core", "SecretSync.Kubernetes" }));
+        Assert.All(references, r => Assert.Contains(r, new[] { "SecretSync.Core", "SecretSync.Kubernetes", "SecretSync.Providers.Common" }));
         Assert.DoesNotContain(references, r => r is "SecretSync.Daemon" or "SecretSync.Cli" or "SecretSync.DevStack");
+    }
+
+    [Fact]
+    public void ProviderCommon_DependsOnlyOnCore()
+    {
+        var csproj = XDocument.Load(Path.Combine(Repository.Root, "src", "SecretSync.Providers.Common", "SecretSync.Providers.Common.csproj"));
+        var references = csproj.Descendants("ProjectReference").Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value));
+
+        Assert.Equal(["SecretSync.Core"], references);
     }
 
     private static IEnumerable<Type> UsedTypes(Assembly assembly)

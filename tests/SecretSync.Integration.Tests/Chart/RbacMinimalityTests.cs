@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SecretSync.Core.Audit;
+using SecretSync.Integration.Tests.Restarts;
 using SecretSync.Integration.Tests.Support;
 using SecretSync.Testing;
 
@@ -12,7 +13,7 @@ namespace SecretSync.Integration.Tests.Chart;
 /// server, logs in to the emulated Vault with Kubernetes auth under samples/vault/secretsync-policy.hcl, and goes
 /// through every kind of write it makes: install-key creation, leader election and release, create, rotation
 /// (update), a denied request and a repeated condition (Event create and aggregation patch), retain marking (patch),
-/// and pruning (delete). Every request it sent must be authorized by the rendered rules, and every rule's every
+/// pruning (delete), and a rollout restart (get and patch) of an opted-in Deployment, StatefulSet and DaemonSet. Every request it sent must be authorized by the rendered rules, and every rule's every
 /// (verb, resource) must have authorized at least one request.
 /// </remarks>
 public sealed partial class RbacMinimalityTests
@@ -32,6 +33,11 @@ public sealed partial class RbacMinimalityTests
         cluster.Namespace(ReleaseNamespace);
         cluster.Namespace("team-a", new Dictionary<string, string> { ["team"] = "a" }, "app");
         cluster.Namespace("intruder", new Dictionary<string, string> { ["team"] = "x" }, "app");
+        foreach (var kind in new[] { "Deployment", "StatefulSet", "DaemonSet" })
+        {
+            cluster.Kubernetes.Apply(RestartWorkloads.Workload(kind, "team-a", kind.ToLowerInvariant(), "true", RestartWorkloads.EnvFrom("db", "password")));
+        }
+
         await File.WriteAllTextAsync(cluster.ConfigPath, ChartConfig.Render(values, ReleaseNamespace, config =>
         {
             config["cluster"] = "rbac";
@@ -54,6 +60,7 @@ public sealed partial class RbacMinimalityTests
             config["leaderElection"]!["leaseDuration"] = "3s";
             config["leaderElection"]!["renewDeadline"] = "2s";
             config["leaderElection"]!["retryPeriod"] = "500ms";
+            config["restarts"]!["debounce"] = "1s";
         }));
         var kubeconfig = Path.Combine(cluster.Folder, "in-cluster-kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, cluster.Kubernetes.CreateKubeconfig(ReleaseNamespace));
@@ -72,6 +79,8 @@ public sealed partial class RbacMinimalityTests
                 var expected = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Updated && e.SourceVersion == expected, $"rotation to version {expected}");
             }
+
+            await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Restarted, 3, "the Deployment, StatefulSet and DaemonSet restarted");
 
             cluster.Vault.DeleteMetadata("secret", "app/api");
             await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Revoked && e.Secret == "api", "api retained and marked");
@@ -97,11 +106,15 @@ public sealed partial class RbacMinimalityTests
             $"the daemon made requests the chart does not allow:\n{string.Join("\n", unauthorized)}\n"
             + $"the chart grants permissions the daemon never used:\n{string.Join("\n", unused)}\n"
             + $"observed:\n{string.Join("\n", observed)}");
+        string[] workloads = ["apps/daemonsets", "apps/deployments", "apps/statefulsets"];
         Assert.Equal(
             ["create events", "create coordination.k8s.io/leases", "create secrets", "delete secrets", "get coordination.k8s.io/leases", "get secrets",
              "list namespaces", "list secrets", "patch events", "patch secrets", "update coordination.k8s.io/leases", "update secrets",
-             "watch namespaces", "watch secrets"],
-            observed.Select(p => p.ToString()).OrderBy(p => p.Replace("coordination.k8s.io/", "", StringComparison.Ordinal), StringComparer.Ordinal));
+             "watch namespaces", "watch secrets",
+             .. (from verb in new[] { "get", "list", "patch", "watch" } from resource in workloads select $"{verb} {resource}")],
+            observed.Select(p => p.ToString())
+                .OrderBy(p => p.Contains(" apps/", StringComparison.Ordinal))
+                .ThenBy(p => p.Replace("coordination.k8s.io/", "", StringComparison.Ordinal), StringComparer.Ordinal));
         Assert.All(requests.Where(r => r.Permission.Resource == "leases"), r => Assert.Equal(ReleaseNamespace, r.Namespace));
     }
 
