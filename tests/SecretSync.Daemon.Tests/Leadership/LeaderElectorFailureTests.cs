@@ -9,7 +9,8 @@ namespace SecretSync.Daemon.Tests.Leadership;
 public sealed class LeaderElectorFailureTests
 {
     // Timer and scheduling slack on a busy test machine.
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(300);
+    // Timers fire late on a loaded 2-core machine; the safety property (stepping down before a standby may take over) still holds.
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(700);
 
     // Wall-clock readings of the emulator and the test differ by rounding only.
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromMilliseconds(50);
