@@ -319,68 +319,48 @@ internal sealed class SyncEngine
         return WorkResult.Done;
     }
 
+    /// <summary>Audits namespace requests that write nothing (denied, unknown, invalid, colliding), once each while they last.</summary>
     private void ReportRequests(DesiredPlan plan, string trigger)
     {
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var denial in plan.Desired.Denied)
-        {
-            var key = $"denied/{denial.Namespace}/{denial.Bundle}";
-            live.Add(key);
-            ReportOnce(key, "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
+        const string prefix = "request/";
+        var desired = plan.Desired;
+        (string Key, string State, string Action, Func<AuditEvent, AuditEvent> Fill)[] conditions =
+        [
+            .. desired.Denied.Select(d => ($"{prefix}denied/{d.Namespace}/{d.Bundle}", "", AuditActions.Denied, (Func<AuditEvent, AuditEvent>)(e => e with
             {
-                Trigger = trigger,
-                Namespace = denial.Namespace,
-                Bundle = denial.Bundle,
-                Provider = plan.Config.Bundles.GetValueOrDefault(denial.Bundle)?.Provider,
-                Detail = $"namespace {denial.Namespace} is not allowed bundle {denial.Bundle}: its labels do not match the bundle's namespace selector; nothing was written",
-            }));
+                Namespace = d.Namespace,
+                Bundle = d.Bundle,
+                Provider = plan.Config.Bundles.GetValueOrDefault(d.Bundle)?.Provider,
+                Detail = $"namespace {d.Namespace} is not allowed bundle {d.Bundle}: its labels do not match the bundle's namespace selector; nothing was written",
+            }))),
+            .. desired.UnknownBundles.Select(u => ($"{prefix}unknown/{u.Namespace}/{u.Bundle}", "", AuditActions.Denied, (Func<AuditEvent, AuditEvent>)(e => e with
+            {
+                Namespace = u.Namespace,
+                Bundle = u.Bundle,
+                Detail = $"namespace {u.Namespace} asks for bundle {u.Bundle}, which the configuration does not define",
+            }))),
+            .. desired.InvalidRequests.Select(i => ($"{prefix}invalid/{i.Namespace}", i.Request.ToString() ?? "", AuditActions.Denied, (Func<AuditEvent, AuditEvent>)(e => e with
+            {
+                Namespace = i.Namespace,
+                Detail = $"annotation {Annotations.Bundles} is not valid: {i.Request}",
+            }))),
+            .. desired.Collisions.Select(c => ($"{prefix}collision/{c.Secret}", "", AuditActions.Conflict, (Func<AuditEvent, AuditEvent>)(e => e with
+            {
+                Namespace = c.Secret.Namespace,
+                Secret = c.Secret.Name,
+                Detail = $"bundles {string.Join(", ", c.Bundles)} all map Secret {c.Secret.Name}; none is written until only one does",
+            }))),
+        ];
+
+        foreach (var (key, state, action, fill) in conditions)
+        {
+            ReportOnce(key, state, () => _audit.Record(action, AuditOutcomes.Skipped, e => fill(e with { Trigger = trigger })));
         }
 
-        foreach (var unknown in plan.Desired.UnknownBundles)
+        var live = conditions.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var stale in _reported.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !live.Contains(k)))
         {
-            var key = $"unknown/{unknown.Namespace}/{unknown.Bundle}";
-            live.Add(key);
-            ReportOnce(key, "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
-            {
-                Trigger = trigger,
-                Namespace = unknown.Namespace,
-                Bundle = unknown.Bundle,
-                Detail = $"namespace {unknown.Namespace} asks for bundle {unknown.Bundle}, which the configuration does not define",
-            }));
-        }
-
-        foreach (var invalid in plan.Desired.InvalidRequests)
-        {
-            var key = $"invalid/{invalid.Namespace}";
-            live.Add(key);
-            ReportOnce(key, invalid.Request.ToString() ?? "", () => _audit.Record(AuditActions.Denied, AuditOutcomes.Skipped, e => e with
-            {
-                Trigger = trigger,
-                Namespace = invalid.Namespace,
-                Detail = $"annotation {Annotations.Bundles} is not valid: {invalid.Request}",
-            }));
-        }
-
-        foreach (var collision in plan.Desired.Collisions)
-        {
-            var key = $"collision/{collision.Secret}";
-            live.Add(key);
-            ReportOnce(key, "", () => _audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => e with
-            {
-                Trigger = trigger,
-                Namespace = collision.Secret.Namespace,
-                Secret = collision.Secret.Name,
-                Detail = $"bundles {string.Join(", ", collision.Bundles)} all map Secret {collision.Secret.Name}; none is written until only one does",
-            }));
-        }
-
-        foreach (var stale in _reported.Keys.Where(k => k.StartsWith("denied/", StringComparison.Ordinal) || k.StartsWith("unknown/", StringComparison.Ordinal)
-                     || k.StartsWith("invalid/", StringComparison.Ordinal) || k.StartsWith("collision/", StringComparison.Ordinal)))
-        {
-            if (!live.Contains(stale))
-            {
-                _reported.TryRemove(stale, out _);
-            }
+            _reported.TryRemove(stale, out _);
         }
     }
 
