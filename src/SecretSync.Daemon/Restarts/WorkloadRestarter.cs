@@ -477,6 +477,8 @@ internal sealed class WorkloadRestarter : IRotationListener
         _ => await _kube.DaemonSets.PatchAsync(key.Namespace, key.Name, patch, cancellationToken),
     };
 
+    private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(1);
+
     private void Wake() => _wake.Writer.TryWrite(true);
 
     /// <summary>Waits for a wake-up (a rotation, a workload change, a finished restart, a reload) or until <paramref name="until"/>.</summary>
@@ -495,7 +497,9 @@ internal sealed class WorkloadRestarter : IRotationListener
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
-        var timer = delay is { } due ? Task.Delay(due, _time, wait.Token) : Task.Delay(Timeout.Infinite, wait.Token);
+        // Look again at least every second as well: a safety net so no missed wake-up can park pending restarts.
+        var due = delay is { } d2 && d2 < MaxIdle ? d2 : MaxIdle;
+        var timer = Task.Delay(due, _time, wait.Token);
         await Task.WhenAny(woken, timer);
         await wait.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
