@@ -58,9 +58,13 @@ internal sealed class LeaseBed : IAsyncDisposable
 
     public Task<Lease> ReadLeaseAsync() => Client.Leases.GetAsync(Namespace, LeaseName);
 
-    /// <summary>The arrival time of the newest successful PUT of the Lease: its last renewal or takeover.</summary>
+    /// <summary>The arrival time of the newest successful write of the Lease: its creation, last renewal or takeover.</summary>
+    /// <remarks>A leader cut off before its first renewal has only the create (POST to the collection) behind it.</remarks>
     public DateTimeOffset LastSuccessfulWrite() =>
-        Emulator.Requests.Snapshot().Where(r => r.Method == "PUT" && r.Path == LeasePath && r.Status == 200).Max(r => r.Time);
+        Emulator.Requests.Snapshot()
+            .Where(r => (r.Method == "PUT" && r.Path == LeasePath && r.Status == 200)
+                || (r.Method == "POST" && LeasePath.StartsWith(r.Path + "/", StringComparison.Ordinal) && r.Status == 201))
+            .Max(r => r.Time);
 
     public int CountLeaseWrites(int status) =>
         Emulator.Requests.CountWhere(r => r.Method == "PUT" && r.Path == LeasePath && r.Status == status);
