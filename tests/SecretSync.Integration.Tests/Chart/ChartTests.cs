@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Chart;

@@ -3,7 +3,7 @@ using SecretSync.Audit.FileChain;
 using SecretSync.Audit.Postgres;
 using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Cli;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Cli;

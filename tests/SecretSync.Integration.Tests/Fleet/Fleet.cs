@@ -1,6 +1,6 @@
 using SecretSync.Audit.Postgres;
 using SecretSync.DevStack;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Fleet;

@@ -1,6 +1,6 @@
 using SecretSync.Core.Audit;
 using SecretSync.DevStack.Hosting;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 using Xunit.Abstractions;
 

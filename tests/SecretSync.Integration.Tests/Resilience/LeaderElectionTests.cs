@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SecretSync.Core.Audit;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SecretSync.Core.Audit;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Resilience;

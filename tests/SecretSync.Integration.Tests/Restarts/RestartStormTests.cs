@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SecretSync.Core.Audit;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Restarts;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SecretSync.Core.Model;
 using SecretSync.DevStack;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Restarts;
 

@@ -1,5 +1,5 @@
 using SecretSync.Core.Audit;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Sync;

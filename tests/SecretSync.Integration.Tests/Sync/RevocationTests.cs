@@ -1,6 +1,6 @@
 using SecretSync.Core.Audit;
 using SecretSync.Core.Model;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Sync;

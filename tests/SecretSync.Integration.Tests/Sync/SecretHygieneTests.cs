@@ -1,7 +1,7 @@
 using System.Text;
 using SecretSync.Core.Audit;
 using SecretSync.DevStack.Hosting;
-using SecretSync.Integration.Tests.Support;
+using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Sync;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>Polls a running daemon's endpoints the way a kubelet and Prometheus would, and records what they answered.</summary>
 public sealed class ResilienceProbe : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SecretSync.DevStack;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>What happened to Secrets in the emulator's commit history, for "nothing was deleted or blanked" checks.</summary>
 public static class ResilienceHistory

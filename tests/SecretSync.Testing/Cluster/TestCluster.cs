@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using SecretSync.DevStack;
 using SecretSync.DevStack.Hosting;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>One emulated cluster and Vault, a working folder with kubeconfig and configuration, and daemons run against them.</summary>
 public sealed class TestCluster : IAsyncDisposable

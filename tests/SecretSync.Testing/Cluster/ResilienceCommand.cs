@@ -1,6 +1,5 @@
-using SecretSync.Testing;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>Runs one <c>secretsync</c> command to completion, as a user at a shell would, with a time bound.</summary>
 public static class ResilienceCommand

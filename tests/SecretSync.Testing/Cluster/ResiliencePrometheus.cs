@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>One sample line of the Prometheus text format.</summary>
 public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);

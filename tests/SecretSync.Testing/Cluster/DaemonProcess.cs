@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using SecretSync.Core.Audit;
-using SecretSync.Testing;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>The real <c>secretsync</c> executable, started as a child process, with its output collected.</summary>
 /// <remarks>Standard output carries audit events as JSON lines; standard error carries logs.</remarks>

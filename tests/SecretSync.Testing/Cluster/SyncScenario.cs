@@ -5,7 +5,7 @@ using SecretSync.Core.Model;
 using SecretSync.DevStack;
 using SecretSync.DevStack.Hosting;
 
-namespace SecretSync.Integration.Tests.Support;
+namespace SecretSync.Testing.Cluster;
 
 /// <summary>Configuration, seeding and request-log counting shared by the sync scenarios.</summary>
 public static class SyncScenario
