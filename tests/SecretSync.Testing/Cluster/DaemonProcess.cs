@@ -120,13 +120,16 @@ public sealed class DaemonProcess : IAsyncDisposable
     public async Task<AuditEvent> WaitForAuditAsync(Func<AuditEvent, bool> predicate, string what, TimeSpan? within = null)
     {
         AuditEvent? found = null;
-        await Eventually.TrueAsync(() => (found = _audit.FirstOrDefault(predicate)) is not null, $"audit event: {what}\n--- stderr ---\n{Tail(StandardError)}", within ?? TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => (found = _audit.FirstOrDefault(predicate)) is not null, () => $"audit event: {what}\n--- stderr ---\n{Tail(StandardError)}", within ?? TimeSpan.FromSeconds(30));
         return found!;
     }
 
     /// <summary>Waits until <paramref name="count"/> audit events match.</summary>
     public Task WaitForAuditCountAsync(Func<AuditEvent, bool> predicate, int count, string what, TimeSpan? within = null) =>
-        Eventually.TrueAsync(() => _audit.Count(predicate) >= count, $"{count} audit events: {what} (have {_audit.Count(predicate)})", within ?? TimeSpan.FromSeconds(30));
+        Eventually.TrueAsync(
+            () => _audit.Count(predicate) >= count,
+            () => $"{count} audit events: {what} (have {_audit.Count(predicate)}); actions seen: {string.Join(", ", _audit.Select(e => $"{e.Action} {e.Namespace}/{e.Secret}"))}\n--- stderr ---\n{Tail(StandardError)}",
+            within ?? TimeSpan.FromSeconds(30));
 
     public async Task<string> GetAsync(string path)
     {
