@@ -11,20 +11,6 @@ internal static class AwsJson
     /// <summary>The key a secret's whole value is returned under when it is not a JSON object, or is binary.</summary>
     public const string ValueKey = "value";
 
-    /// <summary>Writes a request body.</summary>
-    public static byte[] Body(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
-    }
-
     /// <summary>An epoch-seconds timestamp (possibly fractional), as every Secrets Manager date is (§1).</summary>
     public static DateTimeOffset? Time(JsonElement element, string name)
     {
@@ -43,6 +29,18 @@ internal static class AwsJson
     /// <summary>The elements of an array member; none when it is missing or not an array.</summary>
     public static IEnumerable<JsonElement> Items(JsonElement element, string name) =>
         Array(element, name) is { } array ? array.EnumerateArray() : [];
+
+    /// <summary>True when a version-to-stages map is missing (a secret without versions) or an object of string lists.</summary>
+    /// <remarks>Anything else is a malformed answer, never a sign that no version is current.</remarks>
+    public static bool IsStageMap(JsonElement entry, string mapName) =>
+        !entry.TryGetProperty(mapName, out var map)
+        || (map.ValueKind == JsonValueKind.Object
+            && map.EnumerateObject().All(v => v.Value.ValueKind == JsonValueKind.Array && v.Value.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String)));
+
+    /// <summary>True when the map lists versions and none of them carries <paramref name="stage"/>.</summary>
+    public static bool HasVersionsWithout(JsonElement entry, string mapName, string stage) =>
+        entry.TryGetProperty(mapName, out var map) && map.ValueKind == JsonValueKind.Object && map.EnumerateObject().Any()
+        && !map.EnumerateObject().Any(v => v.Value.ValueKind == JsonValueKind.Array && v.Value.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.String && s.ValueEquals(stage)));
 
     /// <summary>The version carrying <c>AWSCURRENT</c> in a version-to-stages map (<c>SecretVersionsToStages</c> / <c>VersionIdsToStages</c>).</summary>
     public static string? CurrentVersion(JsonElement entry, string mapName)

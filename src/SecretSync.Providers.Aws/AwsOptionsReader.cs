@@ -126,10 +126,9 @@ internal static class AwsOptionsReader
 
     private static string? ReadRegion(ProviderSettings settings, List<SettingError> errors)
     {
-        var region = SettingsReader.Trimmed(settings, AwsSettingKeys.Region);
+        var region = SettingsReader.Required(settings, AwsSettingKeys.Region, "the AWS region that holds the secrets, e.g. eu-west-1.", errors);
         if (region is null)
         {
-            errors.Add(new SettingError(AwsSettingKeys.Region, "region is required: the AWS region that holds the secrets, e.g. eu-west-1."));
             return null;
         }
 

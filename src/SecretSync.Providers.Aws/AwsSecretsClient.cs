@@ -9,13 +9,13 @@ namespace SecretSync.Providers.Aws;
 /// <summary>A connected AWS Secrets Manager client: batched reads, one listing per version check, check-then-put writes.</summary>
 /// <remarks>
 /// <para>
-/// Reads of the current value coalesce: concurrent <see cref="ReadAsync"/> calls are gathered while a call is in
+/// Reads of the current value coalesce: concurrent <see cref="ProviderClient.ReadAsync"/> calls are gathered while a call is in
 /// flight and sent as one <c>BatchGetSecretValue</c> of up to 20 ids (a lone read uses <c>GetSecretValue</c>).
 /// Specific versions use <c>GetSecretValue</c> with <c>VersionId</c>, or <c>VersionStage</c> for a version
 /// written as <c>AWSCURRENT</c>, <c>AWSPREVIOUS</c>, <c>AWSPENDING</c> or <c>stage:&lt;label&gt;</c>.
 /// </para>
 /// <para>
-/// <see cref="CheckVersionsAsync"/> pages through <c>ListSecrets</c> once (100 secrets a page, narrowed by a
+/// <see cref="ProviderClient.CheckVersionsAsync"/> pages through <c>ListSecrets</c> once (100 secrets a page, narrowed by a
 /// <c>name</c> prefix filter when the paths allow) and reads each secret's <c>AWSCURRENT</c> version from
 /// <c>SecretVersionsToStages</c>; only secrets the listing does not show (ListSecrets lags by up to minutes) cost a
 /// <c>DescribeSecret</c> each, which then gives the positive evidence.
@@ -25,7 +25,7 @@ namespace SecretSync.Providers.Aws;
 /// <c>InvalidRequestException</c> saying the secret is marked for deletion. Everything else is a failure.
 /// </para>
 /// </remarks>
-internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
+internal sealed class AwsSecretsClient : ProviderClient
 {
     /// <summary>The most ids one <c>BatchGetSecretValue</c> takes (§3).</summary>
     public const int BatchLimit = 20;
@@ -39,7 +39,6 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
     private const int MaxListPages = 10_000;
     private const int MaxNameFilterValues = 10;
 
-    private readonly string _provider;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AwsTransport _transport;
@@ -48,11 +47,10 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
     private readonly List<PendingRead> _queue = [];
     private bool _draining;
     private volatile bool _batchDenied;
-    private int _disposed;
 
     public AwsSecretsClient(string provider, AwsOptions options, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
+        : base(provider, metrics, recordCalls: false)
     {
-        _provider = provider;
         _time = time;
         _logger = loggerFactory.CreateLogger<AwsSecretsClient>();
         _transport = new AwsTransport(provider, options, time, _logger, metrics);
@@ -67,30 +65,16 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
         Failed,
     }
 
-    /// <inheritdoc />
-    public async ValueTask<ReadResult> ReadAsync(string path, string? version, CancellationToken cancellationToken)
+    protected override async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        ReadResult result;
         if (string.IsNullOrWhiteSpace(path))
         {
-            result = new ReadResult.Failed(new ProviderFailure(FailureKind.Rejected, "An AWS secret id (name or ARN) must not be empty."));
-        }
-        else if (version is null)
-        {
-            result = await EnqueueAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            result = await GetSecretValueAsync(path, version, cancellationToken).ConfigureAwait(false);
+            return new ReadResult.Failed(new ProviderFailure(FailureKind.Rejected, "An AWS secret id (name or ARN) must not be empty."));
         }
 
-        if (result is ReadResult.Failed failed)
-        {
-            AwsLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
-        }
-
-        return result;
+        return version is null
+            ? await EnqueueAsync(path, cancellationToken).ConfigureAwait(false)
+            : await GetSecretValueAsync(path, version, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads the current value of many secrets: one <c>BatchGetSecretValue</c> per 20 ids, <c>GetSecretValue</c> for a lone one.</summary>
@@ -121,11 +105,8 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
         return results;
     }
 
-    /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsAsync(IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
+    protected override async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsCoreAsync(IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var wanted = paths.Distinct(StringComparer.Ordinal).ToList();
         var results = new ConcurrentDictionary<string, VersionResult>(StringComparer.Ordinal);
         if (wanted.Count == 0)
@@ -136,7 +117,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
         var (listed, failure) = await ListAsync(wanted, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            AwsLog.ListFailed(_logger, _provider, wanted.Count, failure.ToString());
+            AwsLog.ListFailed(_logger, Provider, wanted.Count, failure.ToString());
             return wanted.ToDictionary(p => p, p => (VersionResult)new VersionResult.Failed(failure), StringComparer.Ordinal);
         }
 
@@ -161,43 +142,19 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             results[path] = described.ToVersionResult(path);
             if (described.Failure is { } f)
             {
-                AwsLog.CallFailed(_logger, _provider, "version check", path, f.ToString());
+                LogFailure("version check", path, f);
             }
         }).ConfigureAwait(false);
         return new Dictionary<string, VersionResult>(results, StringComparer.Ordinal);
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Secrets Manager has no conditional put, so the check is <c>DescribeSecret</c> (the <c>AWSCURRENT</c> version
-    /// must equal <paramref name="expectedVersion"/>) followed by <c>PutSecretValue</c>; a writer racing in between
-    /// is not detected. A <see langword="null"/> expected version creates the secret with <c>CreateSecret</c>, which
-    /// AWS itself refuses when the name exists. The values are written as one JSON object <c>SecretString</c>; the
-    /// <c>ClientRequestToken</c> (the new <c>VersionId</c>) makes retries of the same call no-ops.
-    /// </remarks>
-    public async ValueTask<WriteResult> WriteAsync(string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
+    protected override void LogFailure(string operation, string source, ProviderFailure failure) =>
+        AwsLog.CallFailed(_logger, Provider, operation, source, failure.ToString());
+
+    protected override void Release()
     {
-        ArgumentNullException.ThrowIfNull(values);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        if (result is WriteResult.Failed failed)
-        {
-            AwsLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
-        }
-
-        return result;
-    }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _lifetime.Cancel();
-            _transport.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
+        _lifetime.Cancel();
+        _transport.Dispose();
     }
 
     // ---- reads -----------------------------------------------------------------------------------------------
@@ -276,7 +233,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
         string? nextToken = null;
         for (var page = 0; page < BatchLimit; page++)
         {
-            var body = AwsJson.Body(w =>
+            var body = JsonValues.Body(w =>
             {
                 w.WriteStartArray("SecretIdList");
                 foreach (var id in ids)
@@ -296,7 +253,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             {
                 // The role may allow GetSecretValue but not BatchGetSecretValue (§3 IAM); read one by one from now on.
                 _batchDenied = true;
-                AwsLog.BatchDenied(_logger, _provider);
+                AwsLog.BatchDenied(_logger, Provider);
                 foreach (var id in ids)
                 {
                     results[id] = await GetSecretValueAsync(id, null, cancellationToken).ConfigureAwait(false);
@@ -363,7 +320,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
     private async ValueTask<ReadResult> GetSecretValueAsync(string path, string? version, CancellationToken cancellationToken)
     {
         var stage = StageOf(version);
-        var body = AwsJson.Body(w =>
+        var body = JsonValues.Body(w =>
         {
             w.WriteString("SecretId", path);
             if (stage is not null)
@@ -459,7 +416,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
         string? nextToken = null;
         for (var page = 0; page < MaxListPages; page++)
         {
-            var body = AwsJson.Body(w =>
+            var body = JsonValues.Body(w =>
             {
                 w.WriteNumber("MaxResults", ListPageSize);
                 // Secrets scheduled for deletion must show: their DeletedDate is the evidence of absence.
@@ -546,7 +503,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
 
     private async ValueTask<Described> DescribeAsync(string path, CancellationToken cancellationToken)
     {
-        var call = await _transport.SendAsync("DescribeSecret", AwsJson.Body(w => w.WriteString("SecretId", path)), cancellationToken).ConfigureAwait(false);
+        var call = await _transport.SendAsync("DescribeSecret", JsonValues.Body(w => w.WriteString("SecretId", path)), cancellationToken).ConfigureAwait(false);
         if (call.Failure is { } failure)
         {
             return Described.Fail(failure);
@@ -578,9 +535,17 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             return new Described(SecretState.Deleted, null, null, deleted, null);
         }
 
+        if (!AwsJson.IsStageMap(entry, versionMap))
+        {
+            return Described.Fail(new ProviderFailure(FailureKind.InvalidResponse, $"Secrets Manager described a secret whose {versionMap} is not a map of stage lists."));
+        }
+
         if (AwsJson.CurrentVersion(entry, versionMap) is not { } current)
         {
-            return new Described(SecretState.NoCurrent, null, null, null, null);
+            // The first version of a secret gets AWSCURRENT; versions without it are only a first rotation still pending.
+            return AwsJson.HasVersionsWithout(entry, versionMap, "AWSPENDING")
+                ? Described.Fail(new ProviderFailure(FailureKind.InvalidResponse, "Secrets Manager described a secret whose versions carry neither AWSCURRENT nor AWSPENDING."))
+                : new Described(SecretState.NoCurrent, null, null, null, null);
         }
 
         // A listing has no per-version dates; LastChangedDate is when the secret last changed, i.e. when that version arrived.
@@ -590,7 +555,14 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
 
     // ---- writes ----------------------------------------------------------------------------------------------
 
-    private async ValueTask<WriteResult> WriteCoreAsync(string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Secrets Manager has no conditional put, so the check is <c>DescribeSecret</c> (the <c>AWSCURRENT</c> version
+    /// must equal <paramref name="expectedVersion"/>) followed by <c>PutSecretValue</c>; a writer racing in between
+    /// is not detected. A <see langword="null"/> expected version creates the secret with <c>CreateSecret</c>, which
+    /// AWS itself refuses when the name exists. The values are written as one JSON object <c>SecretString</c>; the
+    /// <c>ClientRequestToken</c> (the new <c>VersionId</c>) makes retries of the same call no-ops.
+    /// </remarks>
+    protected override async ValueTask<WriteResult> WriteCoreAsync(string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -619,7 +591,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
     private async ValueTask<WriteResult> PutAsync(string operation, string idMember, string path, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
         var secretString = JsonSerializer.Serialize(values);
-        var body = AwsJson.Body(w =>
+        var body = JsonValues.Body(w =>
         {
             w.WriteString(idMember, path);
             // The token becomes the VersionId and makes a retried call a no-op (§3 PutSecretValue).
@@ -627,7 +599,7 @@ internal sealed class AwsSecretsClient : ISecretSource, ISourceWriter
             w.WriteString("SecretString", secretString);
         });
         secretString = null;
-        AwsCall call;
+        ProviderCall<AwsReply> call;
         try
         {
             call = await _transport.SendAsync(operation, body, cancellationToken).ConfigureAwait(false);

@@ -1,10 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
-using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws;
@@ -15,19 +11,11 @@ namespace SecretSync.Providers.Aws;
 /// <param name="ErrorCode">The error code for non-2xx answers: <c>__type</c> or <c>x-amzn-ErrorType</c>, namespace stripped.</param>
 /// <param name="ErrorMessage">The error's <c>message</c>/<c>Message</c>; AWS puts no values in it.</param>
 /// <param name="RetryAfter">The <c>Retry-After</c> header, when sent.</param>
-internal readonly record struct AwsReply(int Status, byte[] Body, string? ErrorCode, string? ErrorMessage, TimeSpan? RetryAfter)
+internal readonly record struct AwsReply(int Status, byte[] Body, string? ErrorCode, string? ErrorMessage, TimeSpan? RetryAfter) : IProviderReply
 {
     public bool IsSuccess => Status is >= 200 and < 300;
 
     public override string ToString() => $"AwsReply({Status}{(ErrorCode is null ? "" : " " + ErrorCode)})";
-}
-
-/// <summary>Either Secrets Manager's answer or a failure to get one (credentials, timeout, connection, TLS, open circuit).</summary>
-internal readonly record struct AwsCall(AwsReply? Reply, ProviderFailure? Failure)
-{
-    public static AwsCall Of(AwsReply reply) => new(reply, null);
-
-    public static AwsCall Fail(ProviderFailure failure) => new(null, failure);
 }
 
 /// <summary>Sends signed JSON 1.1 requests (<c>POST /</c>, <c>X-Amz-Target: secretsmanager.&lt;Op&gt;</c>) through a resilience pipeline.</summary>
@@ -37,14 +25,8 @@ internal readonly record struct AwsCall(AwsReply? Reply, ProviderFailure? Failur
 /// are idempotent and writes carry a <c>ClientRequestToken</c> that makes a retry a no-op (aws-secrets-manager.md §3).
 /// Each attempt is signed afresh, so a retry never reuses a stale <c>X-Amz-Date</c>.
 /// </remarks>
-internal sealed class AwsTransport : IDisposable
+internal sealed class AwsTransport : ProviderTransport<AwsReply>
 {
-    /// <summary>How many times a call is retried after its first attempt.</summary>
-    public const int MaxRetries = ProviderPipeline.MaxRetries;
-
-    /// <summary>The longest Retry-After honoured inside one call; longer ones return <see cref="FailureKind.Throttled"/> at once.</summary>
-    public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(5);
-
     private const int MaxResponseBytes = 64 * 1024 * 1024;
     private const string JsonContentType = "application/x-amz-json-1.1";
 
@@ -52,36 +34,41 @@ internal sealed class AwsTransport : IDisposable
 
     private readonly string _provider;
     private readonly AwsOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ProviderMetrics _metrics;
     private readonly AwsCredentialSource _credentials;
-    private readonly SocketsHttpHandler _handler;
-    private readonly HttpClient _http;
-    private readonly ResiliencePipeline<AwsReply> _pipeline;
     private readonly string _host;
 
     public AwsTransport(string provider, AwsOptions options, TimeProvider time, ILogger logger, ProviderMetrics metrics)
+        : base(new ProviderTransportOptions
+        {
+            Name = "aws",
+            Authority = "Secrets Manager",
+            Endpoint = options.Endpoint,
+            TlsSettings = "tls.caFile",
+            Timeout = options.Timeout,
+            Time = time,
+            Ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => AwsLog.CaFileUnusable(logger, path, reason)),
+            MaxResponseBytes = MaxResponseBytes,
+        })
     {
         _provider = provider;
         _options = options;
-        _time = time;
         _logger = logger;
         _metrics = metrics;
         _credentials = new AwsCredentialSource(options);
-        var ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => AwsLog.CaFileUnusable(logger, path, reason));
-        _handler = ProviderHttp.CreateHandler(options.Timeout, ssl);
-        _http = ProviderHttp.CreateClient(_handler, MaxResponseBytes);
         _host = options.Endpoint.IsDefaultPort ? options.Endpoint.IdnHost : $"{options.Endpoint.IdnHost}:{options.Endpoint.Port}";
-        _pipeline = Build();
     }
+
+    /// <summary>Every Retry-After up to <see cref="ProviderPipeline.MaxHonouredRetryAfter"/> is honoured, whatever the timeout.</summary>
+    protected override TimeSpan MaxRetryAfterInCall => ProviderPipeline.MaxHonouredRetryAfter;
 
     /// <summary>Sends one operation; retries, timeouts and signing happen here.</summary>
     /// <param name="operation">The Secrets Manager operation, e.g. <c>GetSecretValue</c>.</param>
     /// <param name="body">The JSON request body.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async ValueTask<AwsCall> SendAsync(string operation, byte[] body, CancellationToken cancellationToken)
+    public async ValueTask<ProviderCall<AwsReply>> SendAsync(string operation, byte[] body, CancellationToken cancellationToken)
     {
         var call = await SendCoreAsync(operation, body, cancellationToken).ConfigureAwait(false);
         _metrics.Record(_provider, operation, call switch
@@ -93,12 +80,6 @@ internal sealed class AwsTransport : IDisposable
             _ => "invalid",
         });
         return call;
-    }
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _handler.Dispose();
     }
 
     /// <summary>True for the codes AWS uses when it wants callers to slow down.</summary>
@@ -124,53 +105,23 @@ internal sealed class AwsTransport : IDisposable
         return colon >= 0 ? code[..colon] : code;
     }
 
-    private async ValueTask<AwsCall> SendCoreAsync(string operation, byte[] body, CancellationToken cancellationToken)
+    private async ValueTask<ProviderCall<AwsReply>> SendCoreAsync(string operation, byte[] body, CancellationToken cancellationToken)
     {
         var (keys, credentialFailure) = await _credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         if (credentialFailure is not null)
         {
-            return AwsCall.Fail(credentialFailure);
+            return ProviderCall<AwsReply>.Fail(credentialFailure);
         }
 
+        // Every operation used is safe to repeat (see remarks), so all calls are idempotent.
         var payloadHash = SigV4.PayloadHash(body);
-        try
-        {
-            var reply = await _pipeline.ExecuteAsync(
-                async ct =>
-                {
-                    using var request = Sign(operation, body, payloadHash, keys!);
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-                    var content = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                    return ReplyOf(response, content);
-                },
-                cancellationToken).ConfigureAwait(false);
-            return AwsCall.Of(reply);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (TimeoutRejectedException)
-        {
-            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"Secrets Manager did not answer {operation} within {DurationText.Format(_options.Timeout)}."));
-        }
-        catch (BrokenCircuitException e)
-        {
-            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, "Calls to Secrets Manager are paused after repeated failures (circuit open).", e.RetryAfter));
-        }
-        catch (HttpRequestException e)
-        {
-            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, Describe(e)));
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
-        {
-            return AwsCall.Fail(new ProviderFailure(FailureKind.Unavailable, $"The connection to Secrets Manager failed ({e.GetType().Name})."));
-        }
+        return await SendAsync(_ => ValueTask.FromResult(Sign(operation, body, payloadHash, keys!)), idempotent: true, operation, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private HttpRequestMessage Sign(string operation, byte[] body, string payloadHash, AwsKeys keys)
     {
-        var amzDate = SigV4.AmzDate(_time.GetUtcNow());
+        var amzDate = SigV4.AmzDate(Time.GetUtcNow());
         var target = $"secretsmanager.{operation}";
         var headers = new List<KeyValuePair<string, string>>
         {
@@ -201,10 +152,10 @@ internal sealed class AwsTransport : IDisposable
         return request;
     }
 
-    private AwsReply ReplyOf(HttpResponseMessage response, byte[] content)
+    protected override AwsReply ReplyOf(HttpResponseMessage response, byte[] content)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfter.Of(response, _time);
+        var retryAfter = RetryAfter.Of(response, Time);
         if (status is >= 200 and < 300)
         {
             return new AwsReply(status, content, null, null, retryAfter);
@@ -214,8 +165,8 @@ internal sealed class AwsTransport : IDisposable
         string? message = null;
         try
         {
-            using var doc = JsonDocument.Parse(content);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            using var doc = JsonValues.TryParse(content);
+            if (doc?.RootElement.ValueKind == JsonValueKind.Object)
             {
                 foreach (var property in doc.RootElement.EnumerateObject())
                 {
@@ -249,50 +200,15 @@ internal sealed class AwsTransport : IDisposable
         return new AwsReply(status, [], NormalizeCode(code), message is { Length: > 300 } ? message[..300] : message, retryAfter);
     }
 
-    private ResiliencePipeline<AwsReply> Build() => ProviderPipeline.Build(new ProviderPipelineOptions<AwsReply>
-    {
-        Name = "aws",
-        Timeout = _options.Timeout,
-        Time = _time,
-        ShouldRetry = ShouldRetry,
-        RetryAfter = static outcome => outcome.Result is { RetryAfter: { } retryAfter } reply && IsThrottling(reply.ErrorCode, reply.Status) ? retryAfter : null,
-        OnRetry = (outcome, attempt, delay) => AwsLog.Retrying(
-            _logger, _provider, attempt, outcome.Exception?.GetType().Name ?? outcome.Result.ErrorCode ?? $"status {outcome.Result.Status}", delay),
-        IsOutage = IsOutage,
-    });
+    protected override bool IsThrottled(AwsReply reply) => IsThrottling(reply.ErrorCode, reply.Status);
 
-    private static bool ShouldRetry(Outcome<AwsReply> outcome)
-    {
-        if (outcome.Exception is { } exception)
-        {
-            return exception switch
-            {
-                // A certificate problem does not heal by retrying.
-                HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => false,
-                HttpRequestException or IOException or TimeoutRejectedException => true,
-                _ => false,
-            };
-        }
+    protected override bool ShouldRetry(AwsReply reply, bool idempotent) => reply.Status >= 500;
 
-        var reply = outcome.Result;
-        if (IsThrottling(reply.ErrorCode, reply.Status))
-        {
-            return reply.RetryAfter is not { } wait || wait <= MaxHonouredRetryAfter;
-        }
+    protected override bool IsOutage(AwsReply reply) => reply.Status >= 500;
 
-        return reply.Status >= 500;
-    }
+    protected override string RetryReason(AwsReply reply) => reply.ErrorCode ?? base.RetryReason(reply);
 
-    private static bool IsOutage(Outcome<AwsReply> outcome) =>
-        outcome.Exception is HttpRequestException or IOException or TimeoutRejectedException ||
-        (outcome.Exception is null && outcome.Result.Status >= 500);
+    protected override void OnRetry(bool idempotent, int attempt, string reason, TimeSpan delay) => AwsLog.Retrying(_logger, _provider, attempt, reason, delay);
 
-    private string Describe(HttpRequestException e) => e.HttpRequestError switch
-    {
-        HttpRequestError.SecureConnectionError =>
-            $"TLS with Secrets Manager at {_options.Endpoint.Authority} failed: the certificate is not trusted or does not match (check tls.caFile).",
-        HttpRequestError.ConnectionError => $"Cannot connect to Secrets Manager at {_options.Endpoint.Authority}.",
-        HttpRequestError.NameResolutionError => $"Cannot resolve Secrets Manager's host {_options.Endpoint.Host}.",
-        _ => $"HTTP error talking to Secrets Manager at {_options.Endpoint.Authority} ({e.HttpRequestError}).",
-    };
+    protected override string TimedOut(string request, string timeout) => $"Secrets Manager did not answer {request} within {timeout}.";
 }

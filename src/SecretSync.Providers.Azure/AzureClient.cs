@@ -24,7 +24,7 @@ namespace SecretSync.Providers.Azure;
 /// <see cref="SettleMargin"/> past its <c>updated</c> second, since two versions created in one second would
 /// otherwise look alike in the list.</para>
 /// </remarks>
-internal sealed class AzureClient : ISecretSource, ISourceWriter
+internal sealed class AzureClient : ProviderClient
 {
     /// <summary>How many GETs a version check runs at once.</summary>
     public const int VersionCheckParallelism = 4;
@@ -38,11 +38,9 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     /// <summary>How far past a version's <c>updated</c> time the vault's clock must be before the version is cached.</summary>
     public static readonly TimeSpan SettleMargin = TimeSpan.FromSeconds(5);
 
-    private readonly string _provider;
     private readonly AzureOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ProviderMetrics _metrics;
     private readonly SocketsHttpHandler _handler;
     private readonly SecretClient _client;
     private readonly ConcurrentDictionary<string, Resolved> _resolved = new(AzureNames.Comparer);
@@ -50,14 +48,12 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     private readonly Lock _gate = new();
     private int? _listPages;
     private int _cyclesWithoutList;
-    private int _disposed;
 
     public AzureClient(string provider, AzureOptions options, TokenCredential credential, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
+        : base(provider, metrics, recordCalls: false)
     {
-        _provider = provider;
         _options = options;
         _time = time;
-        _metrics = metrics;
         _logger = loggerFactory.CreateLogger<AzureClient>();
         _handler = AzureTls.CreateHandler(options, _logger);
         var clientOptions = options.ApiVersion is { } apiVersion
@@ -79,25 +75,9 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     /// <summary>How many list pages the last listing took; null before the first.</summary>
     internal int? LastListPages => _listPages;
 
-    /// <inheritdoc />
-    public async ValueTask<ReadResult> ReadAsync(string path, string? version, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await ReadCoreAsync(path, version, cancellationToken).ConfigureAwait(false);
-        if (result is ReadResult.Failed failed)
-        {
-            AzureLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
-        }
-
-        return result;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsAsync(
+    protected override async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsCoreAsync(
         IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var results = new ConcurrentDictionary<string, VersionResult>(StringComparer.Ordinal);
         var byName = new Dictionary<string, List<string>>(AzureNames.Comparer);
         foreach (var path in paths.Distinct(StringComparer.Ordinal))
@@ -142,7 +122,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
                 }
 
                 // No list permission (an access policy with get only): read each source, and try listing again only now and then.
-                AzureLog.ListingFailed(_logger, _provider, error.Failure.ToString());
+                AzureLog.ListingFailed(_logger, Provider, error.Failure.ToString());
                 lock (_gate)
                 {
                     _listPages = int.MaxValue;
@@ -172,38 +152,17 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
         var options = new ParallelOptions { MaxDegreeOfParallelism = VersionCheckParallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(toResolve, options, async (name, ct) =>
             Assign(results, byName[name], await ResolveAsync(name, ct).ConfigureAwait(false))).ConfigureAwait(false);
-        AzureLog.Checked(_logger, _provider, byName.Count, pages + toResolve.Count, pages);
+        AzureLog.Checked(_logger, Provider, byName.Count, pages + toResolve.Count, pages);
         LogFailures(results);
         return new Dictionary<string, VersionResult>(results, StringComparer.Ordinal);
     }
 
-    /// <inheritdoc />
-    public async ValueTask<WriteResult> WriteAsync(
-        string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        if (result is WriteResult.Failed failed)
-        {
-            AzureLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
-        }
+    protected override void LogFailure(string operation, string source, ProviderFailure failure) =>
+        AzureLog.CallFailed(_logger, Provider, operation, source, failure.ToString());
 
-        return result;
-    }
+    protected override void Release() => _handler.Dispose();
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _handler.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
+    protected override async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
     {
         if (!AzureNames.TryMap(path, out var name, out var problem))
         {
@@ -248,9 +207,10 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
             : new ReadResult.Failed(currentError.Failure with { Message = $"{what}, but the current version cannot be checked: {currentError.Failure.Message}" });
     }
 
-    private ReadResult Payload(KeyVaultSecret secret)
+    private ReadResult Payload(KeyVaultSecret? secret)
     {
-        if (secret.Value is null || secret.Properties.Version is not { Length: > 0 } version || secret.Properties.CreatedOn is not { } created)
+        // The SDK hands over null, or a secret without properties, for a body that is JSON null or of another shape.
+        if (secret?.Value is null || secret.Properties?.Version is not { Length: > 0 } version || secret.Properties.CreatedOn is not { } created)
         {
             return new ReadResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "Key Vault's secret bundle lacks its value, version id or created time."));
         }
@@ -272,8 +232,8 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
                     : new VersionResult.Failed(error.Failure);
         }
 
-        var properties = secret!.Value.Properties;
-        if (properties.Version is not { Length: > 0 } id || properties.CreatedOn is not { } created)
+        var properties = secret!.Value?.Properties;
+        if (properties?.Version is not { Length: > 0 } id || properties.CreatedOn is not { } created)
         {
             return new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "Key Vault's secret bundle lacks its version id or created time."));
         }
@@ -301,7 +261,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
             await foreach (var page in _client.GetPropertiesOfSecretsAsync(ct).AsPages(null, PageSize).WithCancellation(ct).ConfigureAwait(false))
             {
                 pages++;
-                _metrics.Record(_provider, "list", "ok");
+                Metrics.Record(Provider, "list", "ok");
                 foreach (var item in page.Values)
                 {
                     items[item.Name] = item;
@@ -312,7 +272,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
         }, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
-            _metrics.Record(_provider, "list", KeyVaultError.MetricResultOf(error));
+            Metrics.Record(Provider, "list", KeyVaultError.MetricResultOf(error));
             return (null, pages + 1, error);
         }
 
@@ -338,7 +298,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
         }
     }
 
-    private async ValueTask<WriteResult> WriteCoreAsync(
+    protected override async ValueTask<WriteResult> WriteCoreAsync(
         string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
     {
         if (!AzureNames.TryMap(path, out var name, out var problem))
@@ -374,7 +334,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
 
         var secret = new KeyVaultSecret(name, AzureValues.Encode(values, _options.ValueFormat));
         var (written, setError) = await CallAsync("write", ct => _client.SetSecretAsync(secret, ct), cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", KeyVaultError.MetricResultOf(setError));
+        Metrics.Record(Provider, "write", KeyVaultError.MetricResultOf(setError));
         _resolved.TryRemove(name, out _);
         if (setError is not null)
         {
@@ -390,7 +350,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
     private async Task<(Response<KeyVaultSecret>? Secret, KeyVaultError? Error)> GetAsync(string name, string? version, string operation, CancellationToken cancellationToken)
     {
         var result = await CallAsync(operation, ct => _client.GetSecretAsync(name, version, ct), cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, operation, KeyVaultError.MetricResultOf(result.Error));
+        Metrics.Record(Provider, operation, KeyVaultError.MetricResultOf(result.Error));
         return result;
     }
 
@@ -423,7 +383,7 @@ internal sealed class AzureClient : ISecretSource, ISourceWriter
         {
             if (result is VersionResult.Failed failed)
             {
-                AzureLog.CallFailed(_logger, _provider, "version check", path, failed.Failure.ToString());
+                LogFailure("version check", path, failed.Failure);
             }
         }
     }

@@ -129,10 +129,9 @@ internal static class AzureOptionsReader
 
     private static Uri? ReadVaultUrl(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = SettingsReader.Trimmed(settings, AzureSettingKeys.VaultUrl);
+        var text = SettingsReader.Required(settings, AzureSettingKeys.VaultUrl, "the vault's URL, e.g. https://my-vault.vault.azure.net.", errors);
         if (text is null)
         {
-            errors.Add(new SettingError(AzureSettingKeys.VaultUrl, "vaultUrl is required: the vault's URL, e.g. https://my-vault.vault.azure.net."));
             return null;
         }
 

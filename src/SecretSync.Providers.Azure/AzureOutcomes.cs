@@ -67,6 +67,9 @@ internal static class AzureOutcomes
                 return Unanswered(FailureKind.Unavailable, $"the {operation} timed out");
             case JsonException or FormatException:
                 return Unanswered(FailureKind.InvalidResponse, $"Key Vault's answer to the {operation} is not the documented JSON ({exception.GetType().Name})");
+            case InvalidOperationException or NullReferenceException or KeyNotFoundException or ArgumentException:
+                // The SDK's model readers throw these for JSON of another shape (a number for a string, null for an object).
+                return Unanswered(FailureKind.InvalidResponse, $"Key Vault's answer to the {operation} is not the documented JSON ({exception.GetType().Name})");
         }
 
         if (IsTlsFailure(exception))
@@ -87,17 +90,23 @@ internal static class AzureOutcomes
     public static bool IsKnown(Exception exception) =>
         exception is RequestFailedException or AuthenticationFailedException or CredentialUnavailableException or AggregateException
             or OperationCanceledException or JsonException or FormatException or System.Net.Http.HttpRequestException or IOException
-            or InvalidOperationException;
+            or InvalidOperationException or NullReferenceException or KeyNotFoundException or ArgumentException;
 
     private static KeyVaultError FromAnswer(RequestFailedException failed, string operation, TimeProvider time)
     {
         var response = failed.GetRawResponse();
         string? code = failed.ErrorCode, inner = null, message = null;
-        if (response?.Content is { } content && content.ToMemory().Length > 0)
+        var body = response?.Content?.ToMemory() ?? ReadOnlyMemory<byte>.Empty;
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            // Not text, so not Key Vault's error either, whatever the SDK read into its code.
+            code = null;
+        }
+        else if (body.Length > 0)
         {
             try
             {
-                using var doc = JsonDocument.Parse(content.ToMemory());
+                using var doc = JsonDocument.Parse(body);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && Property(doc.RootElement, "error") is { ValueKind: JsonValueKind.Object } error)
                 {
                     code = Property(error, "code") is { ValueKind: JsonValueKind.String } c ? c.GetString() : code;

@@ -1,24 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Azure;
 
 /// <summary>Registers the Azure Key Vault provider.</summary>
 public static class AzureServiceCollectionExtensions
 {
-    /// <summary>Registers the <c>azure</c> provider type as an <see cref="ISecretProvider"/>.</summary>
-    /// <remarks>
-    /// Uses the registered <see cref="TimeProvider"/> (adding <see cref="TimeProvider.System"/> when none is),
-    /// and the logger and meter factories when present. Calling it twice registers the provider once.
-    /// </remarks>
+    /// <summary>Registers the <c>azure</c> provider type as an <see cref="ISecretProvider"/> (see <see cref="ProviderServiceCollectionExtensions.AddSecretProvider{TProvider}"/>).</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same collection, for chaining.</returns>
-    public static IServiceCollection AddAzureProvider(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretProvider, AzureProvider>());
-        return services;
-    }
+    public static IServiceCollection AddAzureProvider(this IServiceCollection services) => services.AddSecretProvider<AzureProvider>();
 }

@@ -2,18 +2,20 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace SecretSync.Providers.Common;
 
-/// <summary>Reads the JSON shapes several authorities share: lenient parsing, typed properties, RFC 3339 times and secret values.</summary>
+/// <summary>The JSON shapes several authorities share: lenient parsing, typed properties, RFC 3339 times, secret values and request bodies.</summary>
 public static class JsonValues
 {
-    /// <summary>Parses a body, or returns <see langword="null"/> when it is empty or not JSON.</summary>
+    /// <summary>Parses a body, or returns <see langword="null"/> when it is empty, not UTF-8 or not JSON.</summary>
     /// <param name="body">The response body.</param>
     /// <returns>The document, which the caller disposes; or <see langword="null"/>.</returns>
     public static JsonDocument? TryParse(ReadOnlyMemory<byte> body)
     {
-        if (body.IsEmpty)
+        // JsonDocument checks UTF-8 only when a string is read, and then throws; refuse such a body here instead.
+        if (body.IsEmpty || !Utf8.IsValid(body.Span))
         {
             return null;
         }
@@ -36,6 +38,43 @@ public static class JsonValues
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
+
+    /// <summary>An integer property written as a JSON number or a numeric string.</summary>
+    /// <param name="parent">The object to look in; anything else has no properties.</param>
+    /// <param name="name">The property name.</param>
+    /// <param name="styles">What a numeric string may hold besides digits.</param>
+    /// <returns>The integer, or <see langword="null"/> when missing or not an integer.</returns>
+    public static long? Integer(JsonElement parent, string name, NumberStyles styles = NumberStyles.Integer)
+    {
+        if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var n) => n,
+            JsonValueKind.String when long.TryParse(value.GetString(), styles, CultureInfo.InvariantCulture, out var n) => n,
+            _ => null,
+        };
+    }
+
+    /// <summary>A request body: one JSON object whose members <paramref name="write"/> writes.</summary>
+    /// <param name="write">Writes the members.</param>
+    /// <returns>The UTF-8 JSON; the caller clears it when it holds a secret.</returns>
+    public static byte[] Body(Action<Utf8JsonWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
 
     /// <summary>Parses an RFC 3339 timestamp with up to nine fractional digits; empty means none.</summary>
     /// <param name="text">The timestamp.</param>

@@ -42,6 +42,9 @@ public static class ProviderPipeline
     /// <summary>How many times a call is retried after its first attempt.</summary>
     public const int MaxRetries = 2;
 
+    /// <summary>The longest Retry-After honoured inside one call; longer ones are returned to the caller as throttling.</summary>
+    public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>Builds the pipeline.</summary>
     /// <typeparam name="TReply">The adapter's reply.</typeparam>
     /// <param name="options">What differs between adapters.</param>

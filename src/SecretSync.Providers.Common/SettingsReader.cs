@@ -19,6 +19,24 @@ public static class SettingsReader
         return settings.Get(key)?.Trim() is { Length: > 0 } value ? value : null;
     }
 
+    /// <summary>A required setting's trimmed value; when missing or blank, an error <c>{key} is required: {what}</c> and <see langword="null"/>.</summary>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="what">What the setting holds, with an example.</param>
+    /// <param name="errors">Collects the error.</param>
+    /// <returns>The trimmed value, or <see langword="null"/>.</returns>
+    public static string? Required(ProviderSettings settings, string key, string what, List<SettingError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var value = Trimmed(settings, key);
+        if (value is null)
+        {
+            errors.Add(new SettingError(key, $"{key} is required: {what}"));
+        }
+
+        return value;
+    }
+
     /// <summary>Reports every key that is neither a known setting nor an entry key (<c>type</c>, <c>name</c>), in ordinal order.</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="providerType">The provider type for messages, e.g. <c>vault</c>.</param>

@@ -17,53 +17,32 @@ namespace SecretSync.Providers.Gcp;
 /// version whose listed state is DISABLED or DESTROYED. A 403 (which Google may also send for a secret that does not
 /// exist), a 5xx or any transport failure never becomes absence.</para>
 /// </remarks>
-internal sealed class GcpClient : ISecretSource, ISourceWriter
+internal sealed class GcpClient : ProviderClient
 {
     /// <summary>How many version lists a version check runs at once.</summary>
     public const int VersionCheckParallelism = 4;
 
     private const int MaxCachedCreateTimes = 50_000;
 
-    private readonly string _provider;
     private readonly GcpOptions _options;
     private readonly ILogger _logger;
-    private readonly ProviderMetrics _metrics;
     private readonly GcpTransport _transport;
 
     // Creation times are immutable, and access answers do not carry them: remembering them from version lists
     // keeps a read after a version check to one call.
     private readonly ConcurrentDictionary<(string Secret, long Version), DateTimeOffset> _createTimes = new();
-    private int _disposed;
 
     public GcpClient(string provider, GcpOptions options, IGcpTokenSource tokens, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics)
+        : base(provider, metrics, recordCalls: true)
     {
-        _provider = provider;
         _options = options;
-        _metrics = metrics;
         _logger = loggerFactory.CreateLogger<GcpClient>();
         _transport = new GcpTransport(provider, options, tokens, time, _logger);
     }
 
-    /// <inheritdoc />
-    public async ValueTask<ReadResult> ReadAsync(string path, string? version, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await ReadCoreAsync(path, version, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "read", ProviderMetrics.ResultOf(result));
-        if (result is ReadResult.Failed failed)
-        {
-            GcpLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
-        }
-
-        return result;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsAsync(
+    protected override async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsCoreAsync(
         IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var results = new ConcurrentDictionary<string, VersionResult>(StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = VersionCheckParallelism, CancellationToken = cancellationToken };
 
@@ -84,12 +63,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
         await Parallel.ForEachAsync(bySecret, options, async (entry, ct) =>
         {
             var result = await CheckVersionAsync(entry.Key, ct).ConfigureAwait(false);
-            _metrics.Record(_provider, "metadata", ProviderMetrics.ResultOf(result));
-            if (result is VersionResult.Failed failed)
-            {
-                GcpLog.CallFailed(_logger, _provider, "version check", entry.Key.Resource, failed.Failure.ToString());
-            }
-
+            RecordVersionCheck(entry.Key.Resource, result);
             foreach (var path in entry.Value)
             {
                 results[path] = result;
@@ -98,34 +72,12 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
         return new Dictionary<string, VersionResult>(results, StringComparer.Ordinal);
     }
 
-    /// <inheritdoc />
-    public async ValueTask<WriteResult> WriteAsync(
-        string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", ProviderMetrics.ResultOf(result));
-        if (result is WriteResult.Failed failed)
-        {
-            GcpLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
-        }
+    protected override void LogFailure(string operation, string source, ProviderFailure failure) =>
+        GcpLog.CallFailed(_logger, Provider, operation, source, failure.ToString());
 
-        return result;
-    }
+    protected override void Release() => _transport.Dispose();
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _transport.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
+    protected override async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
     {
         if (!GcpNames.TryResolve(path, _options.Project, out var resolved, out var problem))
         {
@@ -178,7 +130,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
         return new ReadResult.Failed(GcpOutcomes.FailureOf(reply, "access"));
     }
 
-    private async ValueTask<ReadResult> ParseAccessAsync(SecretName name, GcpReply reply, CancellationToken cancellationToken)
+    private async ValueTask<ReadResult> ParseAccessAsync(SecretName name, ProviderReply reply, CancellationToken cancellationToken)
     {
         byte[] data;
         long number;
@@ -214,10 +166,10 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
 
             if (payload.TryGetProperty("dataCrc32c", out _))
             {
-                if (GcpJson.Integer(payload, "dataCrc32c") is not { } expected || expected is < 0 or > uint.MaxValue || Crc32C.Compute(data) != (uint)expected)
+                if (JsonValues.Integer(payload, "dataCrc32c", NumberStyles.AllowLeadingSign) is not { } expected || expected is < 0 or > uint.MaxValue || Crc32C.Compute(data) != (uint)expected)
                 {
                     Array.Clear(data);
-                    GcpLog.ChecksumMismatch(_logger, _provider, name.Resource, number.ToString(CultureInfo.InvariantCulture));
+                    GcpLog.ChecksumMismatch(_logger, Provider, name.Resource, number.ToString(CultureInfo.InvariantCulture));
                     return Invalid($"The payload of {name} version {number} does not match its dataCrc32c; it was corrupted in transit and is discarded.");
                 }
             }
@@ -417,7 +369,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
     }
 
     /// <summary>Adds a version after checking the newest one (§1 addVersion). Not atomic: Secret Manager has no conditional add.</summary>
-    private async ValueTask<WriteResult> WriteCoreAsync(
+    protected override async ValueTask<WriteResult> WriteCoreAsync(
         string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
     {
         if (!GcpNames.TryResolve(path, _options.Project, out var resolved, out var problem))
@@ -467,7 +419,7 @@ internal sealed class GcpClient : ISecretSource, ISourceWriter
             }
 
             var body = GcpJson.AddVersionBody(payload);
-            GcpCall call;
+            ProviderCall<ProviderReply> call;
             try
             {
                 call = await _transport.SendAsync(HttpMethod.Post, $"{name.Resource}:addVersion", body, idempotent: false, cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,7 @@ internal static class GcpJson
             return null;
         }
 
-        var code = Integer(error, "code") ?? 0;
+        var code = JsonValues.Integer(error, "code", NumberStyles.AllowLeadingSign) ?? 0;
         var status = JsonValues.String(error, "status") ?? "";
         var message = JsonValues.String(error, "message") ?? "";
         if (message.Length > 300)
@@ -49,22 +49,6 @@ internal static class GcpJson
         }
 
         return new GoogleError((int)code, status, message);
-    }
-
-    /// <summary>An integer property written as a JSON number or an int64 string.</summary>
-    public static long? Integer(JsonElement parent, string name)
-    {
-        if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.Number when value.TryGetInt64(out var n) => n,
-            JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
-            _ => null,
-        };
     }
 
     /// <summary>A version state written as its enum name or, with <c>enum-encoding=int</c>, its number.</summary>
@@ -105,7 +89,14 @@ internal static class GcpJson
         }
 
         var versions = new List<VersionInfo>();
-        if (doc.RootElement.TryGetProperty("versions", out var array))
+        if (!doc.RootElement.TryGetProperty("versions", out var array))
+        {
+            // An empty list is evidence of absence, so it must be exactly that: no member but the paging ones.
+            return doc.RootElement.EnumerateObject().All(p => p.NameEquals("nextPageToken") || p.NameEquals("totalSize"))
+                ? new VersionPage(versions, null)
+                : null;
+        }
+        else
         {
             if (array.ValueKind != JsonValueKind.Array)
             {

@@ -63,10 +63,9 @@ internal static class GcpOptionsReader
 
     private static string? ReadProject(ProviderSettings settings, List<SettingError> errors)
     {
-        var project = SettingsReader.Trimmed(settings, GcpSettingKeys.Project);
+        var project = SettingsReader.Required(settings, GcpSettingKeys.Project, "the Google Cloud project id (or number) that holds the secrets, e.g. acme-prod.", errors);
         if (project is null)
         {
-            errors.Add(new SettingError(GcpSettingKeys.Project, "project is required: the Google Cloud project id (or number) that holds the secrets, e.g. acme-prod."));
             return null;
         }
 

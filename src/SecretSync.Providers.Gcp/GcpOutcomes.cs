@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Gcp;
 
@@ -6,7 +7,7 @@ namespace SecretSync.Providers.Gcp;
 /// <remarks>Nothing here yields absence: only the read and version-list paths may, on a 404 in Google's NOT_FOUND shape.</remarks>
 internal static class GcpOutcomes
 {
-    public static ProviderFailure FailureOf(GcpReply reply, string operation)
+    public static ProviderFailure FailureOf(ProviderReply reply, string operation)
     {
         var error = GcpJson.Error(reply.Body);
         var status = error?.Status ?? "";
@@ -29,8 +30,8 @@ internal static class GcpOutcomes
     }
 
     /// <summary>True for Google's positive "not found" (404 with <c>status: NOT_FOUND</c>); a bare 404 from a proxy or a wrong endpoint is not evidence.</summary>
-    public static bool IsNotFound(GcpReply reply) => reply.Status == 404 && GcpJson.Error(reply.Body) is { Status: "NOT_FOUND" };
+    public static bool IsNotFound(ProviderReply reply) => reply.Status == 404 && GcpJson.Error(reply.Body) is { Status: "NOT_FOUND" };
 
     /// <summary>True for FAILED_PRECONDITION, which access answers for a DISABLED or DESTROYED version (§3).</summary>
-    public static bool IsFailedPrecondition(GcpReply reply) => reply.Status == 400 && GcpJson.Error(reply.Body) is { Status: "FAILED_PRECONDITION" };
+    public static bool IsFailedPrecondition(ProviderReply reply) => reply.Status == 400 && GcpJson.Error(reply.Body) is { Status: "FAILED_PRECONDITION" };
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
@@ -13,28 +12,24 @@ namespace SecretSync.Providers.Vault;
 /// evidence: a 404 whose body carries the version's metadata with a deletion time or <c>destroyed</c>, or a 404
 /// with an empty <c>errors</c> array (vault.md §2). A 403, a 503 or any transport failure never becomes absence.
 /// </remarks>
-internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
+internal sealed class VaultClient : ProviderClient, ISourceWatcher
 {
     /// <summary>How many metadata requests a version check runs at once.</summary>
     public const int VersionCheckParallelism = 4;
 
-    private readonly string _provider;
     private readonly VaultOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ProviderMetrics _metrics;
     private readonly VaultTransport _transport;
     private readonly VaultTokenSession _session;
     private readonly VaultEventStream _events;
     private readonly CancellationTokenSource _lifetime = new();
-    private int _disposed;
 
     public VaultClient(string provider, VaultOptions options, TimeProvider time, ILoggerFactory loggerFactory, ProviderMetrics metrics, Func<string, string?> environment)
+        : base(provider, metrics, recordCalls: true)
     {
-        _provider = provider;
         _options = options;
         _time = time;
-        _metrics = metrics;
         _logger = loggerFactory.CreateLogger<VaultClient>();
         _transport = new VaultTransport(provider, options, time, _logger);
         _session = new VaultTokenSession(provider, options, _transport, time, loggerFactory.CreateLogger<VaultTokenSession>(), metrics, environment);
@@ -44,37 +39,15 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     /// <summary>The token session, for tests.</summary>
     internal VaultTokenSession Session => _session;
 
-    /// <inheritdoc />
-    public async ValueTask<ReadResult> ReadAsync(string path, string? version, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await ReadCoreAsync(path, version, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "read", ProviderMetrics.ResultOf(result));
-        if (result is ReadResult.Failed failed)
-        {
-            VaultLog.CallFailed(_logger, _provider, "read", path, failed.Failure.ToString());
-        }
-
-        return result;
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsAsync(
+    protected override async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsCoreAsync(
         IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var results = new ConcurrentDictionary<string, VersionResult>(StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = VersionCheckParallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(paths.Distinct(StringComparer.Ordinal), options, async (path, ct) =>
         {
             var result = await CheckVersionAsync(path, ct).ConfigureAwait(false);
-            _metrics.Record(_provider, "metadata", ProviderMetrics.ResultOf(result));
-            if (result is VersionResult.Failed failed)
-            {
-                VaultLog.CallFailed(_logger, _provider, "version check", path, failed.Failure.ToString());
-            }
-
+            RecordVersionCheck(path, result);
             results[path] = result;
         }).ConfigureAwait(false);
         return new Dictionary<string, VersionResult>(results, StringComparer.Ordinal);
@@ -83,41 +56,22 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     /// <inheritdoc />
     public IAsyncEnumerable<SourceEvent> WatchAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThrowIfDisposed();
         return _events.WatchAsync(cancellationToken, _lifetime.Token);
     }
 
-    /// <inheritdoc />
-    public async ValueTask<WriteResult> WriteAsync(
-        string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var result = await WriteCoreAsync(path, values, expectedVersion, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_provider, "write", ProviderMetrics.ResultOf(result));
-        if (result is WriteResult.Failed failed)
-        {
-            VaultLog.CallFailed(_logger, _provider, "write", path, failed.Failure.ToString());
-        }
+    protected override void LogFailure(string operation, string source, ProviderFailure failure) =>
+        VaultLog.CallFailed(_logger, Provider, operation, source, failure.ToString());
 
-        return result;
+    protected override void Release()
+    {
+        // Open watches end with cancellation before the handler they use goes away.
+        _lifetime.Cancel();
+        _session.Dispose();
+        _transport.Dispose();
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            // Open watches end with cancellation before the handler they use goes away.
-            _lifetime.Cancel();
-            _session.Dispose();
-            _transport.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
+    protected override async ValueTask<ReadResult> ReadCoreAsync(string path, string? version, CancellationToken cancellationToken)
     {
         if (!VaultPaths.TryEscape(path, out var escaped, out var problem))
         {
@@ -152,7 +106,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         };
     }
 
-    private static ReadResult ParseFound(VaultReply reply)
+    private static ReadResult ParseFound(ProviderReply reply)
     {
         using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null)
@@ -167,7 +121,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
             return Invalid("Vault's read answer lacks data.data or data.metadata (is the mount KV version 2?).");
         }
 
-        if (VaultJson.Integer(metadata, "version") is not { } version || version <= 0)
+        if (JsonValues.Integer(metadata, "version") is not { } version || version <= 0)
         {
             return Invalid("Vault's read answer lacks data.metadata.version.");
         }
@@ -184,7 +138,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     }
 
     /// <summary>Tells "deleted/destroyed" (404 with metadata) from "never existed" (404, empty errors) from anything else (§2).</summary>
-    private async ValueTask<ReadResult> ParseReadNotFoundAsync(string path, string escaped, long? requested, VaultReply reply, CancellationToken cancellationToken)
+    private async ValueTask<ReadResult> ParseReadNotFoundAsync(string path, string escaped, long? requested, ProviderReply reply, CancellationToken cancellationToken)
     {
         AbsenceKind kind;
         string detail;
@@ -197,7 +151,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
 
             if (VaultJson.Data(doc.RootElement) is { } envelope && VaultJson.Object(envelope, "metadata") is { } metadata)
             {
-                var version = VaultJson.Integer(metadata, "version");
+                var version = JsonValues.Integer(metadata, "version");
                 var label = version is { } v ? $"version {v}" : "the version";
                 if (VaultJson.Boolean(metadata, "destroyed") == true)
                 {
@@ -247,11 +201,11 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     {
         var call = await CallAsync(HttpMethod.Get, $"{_options.Mount}/metadata/{escaped}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
         var result = call.Failure is { } f ? (null, f) : ParseNewestLive(call.Reply!.Value);
-        _metrics.Record(_provider, "metadata", result.Item2 is { } failure ? ProviderMetrics.ResultOf(failure) : "ok");
+        Metrics.Record(Provider, "metadata", result.Item2 is { } failure ? ProviderMetrics.ResultOf(failure) : "ok");
         return result;
     }
 
-    private (string? Version, ProviderFailure? Failure) ParseNewestLive(VaultReply reply)
+    private (string? Version, ProviderFailure? Failure) ParseNewestLive(ProviderReply reply)
     {
         using var doc = JsonValues.TryParse(reply.Body);
         if (reply.Status == 404 && doc is not null && VaultJson.Errors(doc.RootElement) is { Count: 0 })
@@ -299,7 +253,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
             return new VersionResult.Failed(VaultOutcomes.FailureOf(reply, "metadata read"));
         }
 
-        if (doc is null || VaultJson.Data(doc.RootElement) is not { } data || VaultJson.Integer(data, "current_version") is not { } current)
+        if (doc is null || VaultJson.Data(doc.RootElement) is not { } data || JsonValues.Integer(data, "current_version") is not { } current)
         {
             return new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "Vault's metadata answer lacks data.current_version."));
         }
@@ -334,7 +288,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
     }
 
     /// <summary>POST {mount}/data/{path} with <c>options.cas</c> (vault.md §2 Check-and-set).</summary>
-    private async ValueTask<WriteResult> WriteCoreAsync(
+    protected override async ValueTask<WriteResult> WriteCoreAsync(
         string path, IReadOnlyDictionary<string, string> values, string? expectedVersion, CancellationToken cancellationToken)
     {
         if (!VaultPaths.TryEscape(path, out var escaped, out var problem))
@@ -351,7 +305,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         }
 
         var body = WriteBody(values, cas);
-        VaultCall call;
+        ProviderCall<ProviderReply> call;
         try
         {
             call = await CallAsync(HttpMethod.Post, $"{_options.Mount}/data/{escaped}", body, idempotent: false, cancellationToken).ConfigureAwait(false);
@@ -379,7 +333,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         }
 
         using var doc = JsonValues.TryParse(reply.Body);
-        if (doc is null || VaultJson.Data(doc.RootElement) is not { } data || VaultJson.Integer(data, "version") is not { } version ||
+        if (doc is null || VaultJson.Data(doc.RootElement) is not { } data || JsonValues.Integer(data, "version") is not { } version ||
             JsonValues.Time(JsonValues.String(data, "created_time")) is not { } created)
         {
             return new WriteResult.Failed(new ProviderFailure(FailureKind.InvalidResponse,
@@ -398,40 +352,32 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         }
 
         using var doc = JsonValues.TryParse(reply.Body);
-        return doc is not null && VaultJson.Data(doc.RootElement) is { } data && VaultJson.Integer(data, "current_version") is { } current
+        return doc is not null && VaultJson.Data(doc.RootElement) is { } data && JsonValues.Integer(data, "current_version") is { } current
             ? current.ToString(CultureInfo.InvariantCulture)
             : null;
     }
 
-    private static byte[] WriteBody(IReadOnlyDictionary<string, string> values, long cas)
+    private static byte[] WriteBody(IReadOnlyDictionary<string, string> values, long cas) => JsonValues.Body(writer =>
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        writer.WriteStartObject("options");
+        writer.WriteNumber("cas", cas);
+        writer.WriteEndObject();
+        writer.WriteStartObject("data");
+        foreach (var (key, value) in values)
         {
-            writer.WriteStartObject();
-            writer.WriteStartObject("options");
-            writer.WriteNumber("cas", cas);
-            writer.WriteEndObject();
-            writer.WriteStartObject("data");
-            foreach (var (key, value) in values)
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            writer.WriteString(key, value);
         }
 
-        return stream.ToArray();
-    }
+        writer.WriteEndObject();
+    });
 
     /// <summary>Sends with the current token; on 403 obtains a fresh token once and retries (vault.md §3: expired token → 403).</summary>
-    private async ValueTask<VaultCall> CallAsync(HttpMethod method, string relative, byte[]? body, bool idempotent, CancellationToken cancellationToken)
+    private async ValueTask<ProviderCall<ProviderReply>> CallAsync(HttpMethod method, string relative, byte[]? body, bool idempotent, CancellationToken cancellationToken)
     {
         var lease = await _session.GetAsync(cancellationToken).ConfigureAwait(false);
         if (lease.Failure is { } failure)
         {
-            return VaultCall.Fail(failure);
+            return ProviderCall<ProviderReply>.Fail(failure);
         }
 
         var call = await _transport.SendAsync(method, relative, lease.Lease!.Token, body, idempotent, cancellationToken).ConfigureAwait(false);
@@ -443,7 +389,7 @@ internal sealed class VaultClient : ISecretSource, ISourceWatcher, ISourceWriter
         var refreshed = await _session.RefreshAsync(lease.Lease, cancellationToken).ConfigureAwait(false);
         if (refreshed.Failure is { } refreshFailure)
         {
-            return VaultCall.Fail(refreshFailure);
+            return ProviderCall<ProviderReply>.Fail(refreshFailure);
         }
 
         return ReferenceEquals(refreshed.Lease, lease.Lease)

@@ -40,22 +40,6 @@ internal static class VaultJson
     public static JsonElement? Object(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
 
-    /// <summary>An integer property written as a number or a numeric string.</summary>
-    public static long? Integer(JsonElement parent, string name)
-    {
-        if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.Number when value.TryGetInt64(out var n) => n,
-            JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
-            _ => null,
-        };
-    }
-
     /// <summary>A boolean property, or <see langword="null"/>.</summary>
     public static bool? Boolean(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False

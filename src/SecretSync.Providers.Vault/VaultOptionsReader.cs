@@ -87,10 +87,9 @@ internal static class VaultOptionsReader
 
     private static Uri? ReadAddress(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.Address);
+        var text = SettingsReader.Required(settings, VaultSettingKeys.Address, "Vault's URL, e.g. https://vault.internal:8200.", errors);
         if (text is null)
         {
-            errors.Add(new SettingError(VaultSettingKeys.Address, "address is required: Vault's URL, e.g. https://vault.internal:8200."));
             return null;
         }
 

@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
@@ -6,7 +7,7 @@ namespace SecretSync.Providers.Vault;
 /// <remarks>Nothing here ever yields absence: only the read and metadata paths may, on Vault's documented 404 shapes.</remarks>
 internal static class VaultOutcomes
 {
-    public static ProviderFailure FailureOf(VaultReply reply, string operation)
+    public static ProviderFailure FailureOf(ProviderReply reply, string operation)
     {
         var errors = VaultJson.ErrorText(reply.Body);
         var detail = errors.Length > 0 ? $": {errors}" : "";

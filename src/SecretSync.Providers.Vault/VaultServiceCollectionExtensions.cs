@@ -1,24 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
 
 /// <summary>Registers the Vault provider.</summary>
 public static class VaultServiceCollectionExtensions
 {
-    /// <summary>Registers the <c>vault</c> provider type as an <see cref="ISecretProvider"/>.</summary>
-    /// <remarks>
-    /// Uses the registered <see cref="TimeProvider"/> (adding <see cref="TimeProvider.System"/> when none is),
-    /// and the logger and meter factories when present. Calling it twice registers the provider once.
-    /// </remarks>
+    /// <summary>Registers the <c>vault</c> provider type as an <see cref="ISecretProvider"/> (see <see cref="ProviderServiceCollectionExtensions.AddSecretProvider{TProvider}"/>).</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same collection, for chaining.</returns>
-    public static IServiceCollection AddVaultProvider(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISecretProvider, VaultProvider>());
-        return services;
-    }
+    public static IServiceCollection AddVaultProvider(this IServiceCollection services) => services.AddSecretProvider<VaultProvider>();
 }

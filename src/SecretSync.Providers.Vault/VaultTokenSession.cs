@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
@@ -223,7 +222,7 @@ internal sealed class VaultTokenSession : IDisposable
         }
 
         // lookup-self data.ttl is the remaining TTL in seconds; 0 for non-expiring root tokens (§3).
-        var ttl = VaultJson.Integer(data, "ttl") is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var ttl = JsonValues.Integer(data, "ttl") is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var renewable = VaultJson.Boolean(data, "renewable") ?? false;
         return new LeaseResult(new VaultLease(token, _time.GetUtcNow(), ttl, renewable, afterRejection), null);
     }
@@ -253,7 +252,7 @@ internal sealed class VaultTokenSession : IDisposable
                 secrets.Add(secretId);
             }
 
-            body = Json(writer =>
+            body = JsonValues.Body(writer =>
             {
                 writer.WriteString("role_id", _options.RoleId);
                 if (secretId is not null)
@@ -272,7 +271,7 @@ internal sealed class VaultTokenSession : IDisposable
             }
 
             secrets.Add(read.Value!);
-            body = Json(writer =>
+            body = JsonValues.Body(writer =>
             {
                 writer.WriteString("role", _options.Role);
                 writer.WriteString("jwt", read.Value);
@@ -306,7 +305,7 @@ internal sealed class VaultTokenSession : IDisposable
             : new LeaseResult(null, new ProviderFailure(FailureKind.InvalidResponse, $"Vault's {method} login answer has no auth.client_token."));
     }
 
-    private VaultLease? ParseAuth(VaultReply reply, bool afterRejection, string? fallbackToken)
+    private VaultLease? ParseAuth(ProviderReply reply, bool afterRejection, string? fallbackToken)
     {
         using var doc = JsonValues.TryParse(reply.Body);
         if (doc is null || VaultJson.Object(doc.RootElement, "auth") is not { } auth)
@@ -321,7 +320,7 @@ internal sealed class VaultTokenSession : IDisposable
         }
 
         // auth.lease_duration is the token TTL in seconds (§3); 0 means it does not expire.
-        var ttl = VaultJson.Integer(auth, "lease_duration") is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var ttl = JsonValues.Integer(auth, "lease_duration") is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var renewable = VaultJson.Boolean(auth, "renewable") ?? false;
         return new VaultLease(token, _time.GetUtcNow(), ttl, renewable, afterRejection);
     }
@@ -446,19 +445,6 @@ internal sealed class VaultTokenSession : IDisposable
         {
             return (null, new ProviderFailure(FailureKind.Unauthenticated, $"Cannot read the {key} file '{path}' ({e.GetType().Name})."));
         }
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
     }
 
     /// <summary>Defence in depth: never let a credential echoed by a server reach a message.</summary>

@@ -13,7 +13,7 @@ public sealed class AwsContractTests : ProviderContractTests
     protected override async Task<IProviderBackend> StartBackendAsync() =>
         new AwsBackend(await AwsTestBed.StartAsync(new AwsSecretsManagerEmulatorOptions { MaxSecretBytes = 1024 * 1024 }));
 
-    private sealed class AwsBackend(AwsTestBed bed) : IProviderBackend
+    internal sealed class AwsBackend(AwsTestBed bed) : IProviderBackend
     {
         public ISecretProvider Provider { get; } = new AwsProvider(TimeProvider.System);
 

@@ -1,5 +1,6 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Aws.Tests;
 
@@ -8,16 +9,12 @@ internal static class Settings
 {
     public static ProviderSettings Of(params (string Key, string Value)[] values) => Named("aws-main", values);
 
-    public static ProviderSettings Named(string name, params (string Key, string Value)[] values) =>
-        new(name, "aws", values.ToDictionary(v => v.Key, v => new SettingValue(v.Value, new SourceLocation("config.yaml", 3, 5)), StringComparer.Ordinal));
+    public static ProviderSettings Named(string name, params (string Key, string Value)[] values) => TestSettings.Of("aws", name, values);
 }
 
 /// <summary>An AWS Secrets Manager emulator and adapters connected to it with explicit keys, cleaned up together.</summary>
-internal sealed class AwsTestBed : IAsyncDisposable
+internal sealed class AwsTestBed : ProviderTestBed
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<string> _files = [];
-
     private AwsTestBed(AwsSecretsManagerEmulator aws, TimeProvider time)
     {
         Aws = aws;
@@ -39,7 +36,7 @@ internal sealed class AwsTestBed : IAsyncDisposable
     /// <summary>Settings aimed at the emulator with its keys (the secret key in a temporary file).</summary>
     public ProviderSettings SettingsFor(string name = "aws-main", string? secretKey = null, string? accessKeyId = null, params (string Key, string Value)[] extra)
     {
-        var all = new Dictionary<string, string>(StringComparer.Ordinal)
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["region"] = Aws.Region,
             ["endpoint"] = Endpoint,
@@ -47,12 +44,7 @@ internal sealed class AwsTestBed : IAsyncDisposable
             ["auth.accessKeyId"] = accessKeyId ?? Aws.AccessKeyId,
             ["auth.secretAccessKeyFile"] = File(secretKey ?? Aws.SecretAccessKey),
         };
-        foreach (var (key, value) in extra)
-        {
-            all[key] = value;
-        }
-
-        return Settings.Named(name, [.. all.Select(p => (p.Key, p.Value))]);
+        return Merge("aws", name, defaults, extra);
     }
 
     public AwsSecretsClient Connect(string name = "aws-main", string? secretKey = null, string? accessKeyId = null)
@@ -60,33 +52,10 @@ internal sealed class AwsTestBed : IAsyncDisposable
         var provider = new AwsProvider(Time);
         var settings = SettingsFor(name, secretKey, accessKeyId);
         Assert.Empty(provider.Validate(settings));
-        var client = (AwsSecretsClient)provider.Connect(settings);
-        _owned.Add(client);
-        return client;
-    }
-
-    /// <summary>Writes a credential to a temporary file, deleted with the test bed.</summary>
-    public string File(string content)
-    {
-        var path = Path.GetTempFileName();
-        System.IO.File.WriteAllText(path, content);
-        _files.Add(path);
-        return path;
+        return Own((AwsSecretsClient)provider.Connect(settings));
     }
 
     public int Count(string operation) => Aws.Requests.CountWhere(r => r.Verb == operation);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync();
-        }
-
-        await Aws.DisposeAsync();
-        foreach (var file in _files)
-        {
-            System.IO.File.Delete(file);
-        }
-    }
+    protected override ValueTask DisposeEmulatorAsync() => Aws.DisposeAsync();
 }

@@ -11,9 +11,9 @@ public sealed class AzureContractTests : ProviderContractTests
 {
     protected override async Task<IProviderBackend> StartBackendAsync() => new AzureBackend(await AzureTestBed.StartAsync());
 
-    private sealed class AzureBackend(AzureTestBed bed) : IProviderBackend
+    internal sealed class AzureBackend(AzureTestBed bed) : IProviderBackend
     {
-        public ISecretProvider Provider { get; } = new AzureProvider(TimeProvider.System, null, null, Tests.Settings.NoEnvironment);
+        public ISecretProvider Provider { get; } = new AzureProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
 
         public ProviderSettings Settings => bed.Settings();
 

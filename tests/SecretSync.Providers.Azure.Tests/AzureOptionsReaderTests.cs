@@ -1,10 +1,11 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Azure.Tests;
 
 public sealed class AzureOptionsReaderTests
 {
-    private static readonly Func<string, string?> WorkloadEnvironment = Settings.Environment(
+    private static readonly Func<string, string?> WorkloadEnvironment = TestSettings.Environment(
         ("AZURE_CLIENT_ID", "11111111-1111-1111-1111-111111111111"),
         ("AZURE_TENANT_ID", "22222222-2222-2222-2222-222222222222"),
         ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token"));
@@ -19,7 +20,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void TheMinimum_IsAVaultUrl_WithDefaultAzureCredential_AndSafeDefaults()
     {
-        var (options, errors) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net/"));
+        var (options, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net/"));
 
         Assert.Empty(errors);
         Assert.Equal(new Uri("https://acme.vault.azure.net/"), options!.VaultUrl);
@@ -39,7 +40,7 @@ public sealed class AzureOptionsReaderTests
     [InlineData("https://user:pw@acme.vault.azure.net")]
     public void AVaultUrlThatIsNotAnHttpsRoot_IsRefused_WithoutEchoingCredentials(string url)
     {
-        var (options, errors) = Read(Settings.NoEnvironment, ("vaultUrl", url));
+        var (options, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", url));
 
         Assert.Null(options);
         var error = Assert.Single(errors);
@@ -50,7 +51,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void AMissingVaultUrl_IsReported()
     {
-        var (_, errors) = Read(Settings.NoEnvironment);
+        var (_, errors) = Read(TestSettings.NoEnvironment);
 
         Assert.Equal("vaultUrl", Assert.Single(errors).Key);
     }
@@ -67,7 +68,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void WorkloadIdentity_WithoutTheEnvironmentOrSettings_NamesEachMissingKey()
     {
-        var (_, errors) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "workloadIdentity"));
+        var (_, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "workloadIdentity"));
 
         Assert.Equal(["auth.clientId", "auth.tenantId", "auth.tokenFile"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.All(errors, e => Assert.Contains("AZURE_", e.Message, StringComparison.Ordinal));
@@ -76,7 +77,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void WorkloadIdentity_SettingsStandInForTheEnvironment()
     {
-        var (_, errors) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "workloadIdentity"),
+        var (_, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "workloadIdentity"),
             ("auth.clientId", "c"), ("auth.tenantId", "t"), ("auth.tokenFile", "/token"));
 
         Assert.Empty(errors);
@@ -85,9 +86,9 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void AnAccessTokenFile_ImpliesTheAccessTokenMethod_AndConflictsWithOthers()
     {
-        var (implied, none) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.accessTokenFile", "/token"));
+        var (implied, none) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.accessTokenFile", "/token"));
         var (_, conflict) = Read(WorkloadEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "workloadIdentity"), ("auth.accessTokenFile", "/token"));
-        var (_, missing) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "accessToken"));
+        var (_, missing) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", "accessToken"));
 
         Assert.Empty(none);
         Assert.Equal(AzureAuthMethod.AccessToken, implied!.AuthMethod);
@@ -109,7 +110,7 @@ public sealed class AzureOptionsReaderTests
     [InlineData("vaulturl", "https://acme.vault.azure.net")]
     public void BadValues_AreReportedUnderTheirKey(string key, string value)
     {
-        var (options, errors) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), (key, value));
+        var (options, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), (key, value));
 
         Assert.Null(options);
         Assert.Equal(key, Assert.Single(errors).Key);
@@ -118,7 +119,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void AShorterMaxDelayThanDelay_IsRefused()
     {
-        var (_, errors) = Read(Settings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("retry.delay", "5s"), ("retry.maxDelay", "1s"));
+        var (_, errors) = Read(TestSettings.NoEnvironment, ("vaultUrl", "https://acme.vault.azure.net"), ("retry.delay", "5s"), ("retry.maxDelay", "1s"));
 
         Assert.Equal("retry.maxDelay", Assert.Single(errors).Key);
     }
@@ -126,7 +127,7 @@ public sealed class AzureOptionsReaderTests
     [Fact]
     public void EveryKnownSetting_IsRead()
     {
-        var (options, errors) = Read(Settings.NoEnvironment,
+        var (options, errors) = Read(TestSettings.NoEnvironment,
             ("vaultUrl", "https://kv.internal:8443"), ("auth.method", "managedIdentity"), ("auth.clientId", "c"), ("tls.caFile", "/ca.pem"),
             ("disableChallengeResourceVerification", "true"), ("timeout", "1m"), ("retry.maxRetries", "0"), ("retry.delay", "100ms"),
             ("retry.maxDelay", "1s"), ("valueFormat", "text"), ("apiVersion", "7.6"));

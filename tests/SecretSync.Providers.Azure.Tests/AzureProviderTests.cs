@@ -23,7 +23,7 @@ public sealed class AzureProviderTests
     [Fact]
     public void Connect_WithInvalidSettings_Throws_NamingTheProblem()
     {
-        var provider = new AzureProvider(TimeProvider.System, null, null, Settings.NoEnvironment);
+        var provider = new AzureProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
 
         var error = Assert.Throws<ArgumentException>(() => provider.Connect(Settings.Of(("vaultUrl", "http://x"))));
 
@@ -37,7 +37,7 @@ public sealed class AzureProviderTests
     [InlineData("accessToken", typeof(AccessTokenFileCredential))]
     public void EachAuthMethod_BuildsItsCredential_WithoutTouchingTheNetwork(string method, Type expected)
     {
-        var environment = Settings.Environment(("AZURE_CLIENT_ID", "c"), ("AZURE_TENANT_ID", "t"), ("AZURE_FEDERATED_TOKEN_FILE", "/token"));
+        var environment = TestSettings.Environment(("AZURE_CLIENT_ID", "c"), ("AZURE_TENANT_ID", "t"), ("AZURE_FEDERATED_TOKEN_FILE", "/token"));
         var values = method == "accessToken"
             ? new[] { ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", method), ("auth.accessTokenFile", "/token") }
             : new[] { ("vaultUrl", "https://acme.vault.azure.net"), ("auth.method", method) };
@@ -49,7 +49,7 @@ public sealed class AzureProviderTests
     [Fact]
     public async Task TheSample_IsAValidConfiguration()
     {
-        var environment = Settings.Environment(("AZURE_CLIENT_ID", "c"), ("AZURE_TENANT_ID", "t"), ("AZURE_FEDERATED_TOKEN_FILE", "/token"));
+        var environment = TestSettings.Environment(("AZURE_CLIENT_ID", "c"), ("AZURE_TENANT_ID", "t"), ("AZURE_FEDERATED_TOKEN_FILE", "/token"));
         var registry = new ProviderRegistry([new AzureProvider(TimeProvider.System, null, null, environment)]);
         var path = Path.Combine(Repository.Root, "samples", "azure.yaml");
 

@@ -1,15 +1,13 @@
 using System.Text.Json;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Azure.Tests;
 
 /// <summary>A Key Vault emulator and adapters connected to it (trusting its CA, with its token), cleaned up together.</summary>
-internal sealed class AzureTestBed : IAsyncDisposable
+internal sealed class AzureTestBed : ProviderTestBed
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<string> _files = [];
-
     private AzureTestBed(AzureKeyVaultEmulator vault)
     {
         Vault = vault;
@@ -33,7 +31,7 @@ internal sealed class AzureTestBed : IAsyncDisposable
 
     public ProviderSettings SettingsNamed(string name, params (string Key, string Value)[] overrides)
     {
-        var all = new Dictionary<string, string>(StringComparer.Ordinal)
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["vaultUrl"] = VaultUrl,
             ["tls.caFile"] = CaFile,
@@ -44,57 +42,22 @@ internal sealed class AzureTestBed : IAsyncDisposable
             ["retry.delay"] = "10ms",
             ["retry.maxDelay"] = "2s",
         };
-        foreach (var (key, value) in overrides)
-        {
-            if (value.Length == 0)
-            {
-                all.Remove(key);
-            }
-            else
-            {
-                all[key] = value;
-            }
-        }
-
-        return Tests.Settings.Named(name, [.. all.Select(p => (p.Key, p.Value))]);
+        return Merge("azure", name, defaults, overrides, emptyRemoves: true);
     }
 
     public AzureClient Connect(params (string Key, string Value)[] overrides) => Connect(Settings(overrides));
 
     public AzureClient Connect(ProviderSettings settings, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
-        var provider = new AzureProvider(TimeProvider.System, null, meters, Tests.Settings.NoEnvironment);
+        var provider = new AzureProvider(TimeProvider.System, null, meters, TestSettings.NoEnvironment);
         Assert.Empty(provider.Validate(settings));
-        var client = (AzureClient)provider.Connect(settings);
-        _owned.Add(client);
-        return client;
+        return Own((AzureClient)provider.Connect(settings));
     }
 
     /// <summary>Seeds a secret whose value is the JSON object of <paramref name="values"/>, written here rather than by the adapter.</summary>
     public string Put(string name, IReadOnlyDictionary<string, string> values) => Vault.SetSecret(name, JsonSerializer.Serialize(values));
 
-    /// <summary>Writes content to a temporary file, deleted with the test bed.</summary>
-    public string File(string content)
-    {
-        var path = Path.GetTempFileName();
-        System.IO.File.WriteAllText(path, content);
-        _files.Add(path);
-        return path;
-    }
-
     public int Count(string verb) => Vault.Requests.CountWhere(r => r.Verb == verb && r.Status != 401);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync();
-        }
-
-        await Vault.DisposeAsync();
-        foreach (var file in _files)
-        {
-            System.IO.File.Delete(file);
-        }
-    }
+    protected override ValueTask DisposeEmulatorAsync() => Vault.DisposeAsync();
 }

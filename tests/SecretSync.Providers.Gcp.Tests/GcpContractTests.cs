@@ -13,7 +13,7 @@ public sealed class GcpContractTests : ProviderContractTests
     protected override async Task<IProviderBackend> StartBackendAsync() =>
         new GcpBackend(await GcpSecretManagerEmulator.StartAsync(new GcpSecretManagerEmulatorOptions { MaxPayloadBytes = 1024 * 1024 }));
 
-    private sealed class GcpBackend(GcpSecretManagerEmulator gcp) : IProviderBackend
+    internal sealed class GcpBackend(GcpSecretManagerEmulator gcp) : IProviderBackend
     {
         private readonly string _tokenFile = WriteTemp(gcp.AccessToken);
         private readonly string _badTokenFile = WriteTemp("ya29.not-a-token");

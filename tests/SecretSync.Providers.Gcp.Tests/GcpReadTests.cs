@@ -136,7 +136,7 @@ public sealed class GcpReadTests
     [Fact]
     public async Task ACorruptedPayload_FailsTheCrc32cCheck_AsInvalidResponse_WithoutAnyData()
     {
-        await using var stub = await StubServer.StartAsync(async context =>
+        await using var stub = await LoopbackServer.StartAsync(async context =>
         {
             context.Response.ContentType = "application/json";
             // "s3cr3t" with the checksum of "s3cr3u": a flipped bit in transit.
@@ -158,7 +158,7 @@ public sealed class GcpReadTests
     public async Task ACorrectChecksum_AndAMissingChecksum_AreBothAccepted()
     {
         var crc = Crc32C.Compute(Encoding.ASCII.GetBytes("s3cr3t"));
-        await using var stub = await StubServer.StartAsync(async context =>
+        await using var stub = await LoopbackServer.StartAsync(async context =>
         {
             context.Response.ContentType = "application/json";
             var checksum = context.Request.Path.Value!.Contains("/versions/1", StringComparison.Ordinal) ? "" : $",\"dataCrc32c\":\"{crc}\"";
@@ -179,7 +179,7 @@ public sealed class GcpReadTests
     [Fact]
     public async Task A404WithoutGooglesErrorShape_IsNotEvidence()
     {
-        await using var stub = await StubServer.StartAsync(context =>
+        await using var stub = await LoopbackServer.StartAsync(context =>
         {
             context.Response.StatusCode = 404;
             return context.Response.WriteAsync("<html>The requested URL was not found on this server.</html>");

@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -7,8 +8,5 @@ internal static class Settings
 {
     public static ProviderSettings Of(params (string Key, string Value)[] values) => Named("vault-main", values);
 
-    public static ProviderSettings Named(string name, params (string Key, string Value)[] values) =>
-        new(name, "vault", values.ToDictionary(v => v.Key, v => new SettingValue(v.Value, new SourceLocation("config.yaml", 3, 5)), StringComparer.Ordinal));
-
-    public static Func<string, string?> NoEnvironment { get; } = _ => null;
+    public static ProviderSettings Named(string name, params (string Key, string Value)[] values) => TestSettings.Of("vault", name, values);
 }

@@ -10,9 +10,9 @@ public sealed class VaultContractTests : ProviderContractTests
 {
     protected override async Task<IProviderBackend> StartBackendAsync() => new VaultBackend(await VaultEmulator.StartAsync());
 
-    private sealed class VaultBackend(VaultEmulator vault) : IProviderBackend
+    internal sealed class VaultBackend(VaultEmulator vault) : IProviderBackend
     {
-        public ISecretProvider Provider { get; } = new VaultProvider(TimeProvider.System, null, null, Tests.Settings.NoEnvironment);
+        public ISecretProvider Provider { get; } = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
 
         public ProviderSettings Settings => Tests.Settings.Of(("address", Address), ("timeout", "2s"), ("auth.token", vault.RootToken), ("events", "off"));
 

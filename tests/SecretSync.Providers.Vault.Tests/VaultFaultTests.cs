@@ -121,7 +121,7 @@ public sealed class VaultFaultTests
         await using var bed = await VaultTestBed.StartAsync();
         var port = new Uri(bed.Address).Port;
         await bed.Vault.DisposeAsync();
-        var provider = new VaultProvider(TimeProvider.System, null, null, Settings.NoEnvironment);
+        var provider = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
         await using var client = provider.Connect(Settings.Of(("address", $"http://127.0.0.1:{port}"), ("auth.token", "t")));
         var watch = Stopwatch.StartNew();
 

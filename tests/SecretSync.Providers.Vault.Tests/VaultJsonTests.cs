@@ -103,7 +103,7 @@ public sealed class VaultJsonTests
     [InlineData(302, FailureKind.InvalidResponse)]
     public void StatusCodes_MapToFailureKinds(int status, FailureKind kind)
     {
-        var failure = VaultOutcomes.FailureOf(new VaultReply(status, """{"errors":["x"]}"""u8.ToArray(), TimeSpan.FromSeconds(3)), "read");
+        var failure = VaultOutcomes.FailureOf(new ProviderReply(status, """{"errors":["x"]}"""u8.ToArray(), TimeSpan.FromSeconds(3)), "read");
 
         Assert.Equal(kind, failure.Kind);
         if (status == 429)

@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -7,7 +8,7 @@ public sealed class VaultOptionsReaderTests
     private static (VaultOptions? Options, List<SettingError> Errors) Read(Func<string, string?>? environment, params (string, string)[] values)
     {
         var errors = new List<SettingError>();
-        var options = VaultOptionsReader.Read(Settings.Of(values), environment ?? Settings.NoEnvironment, errors);
+        var options = VaultOptionsReader.Read(Settings.Of(values), environment ?? TestSettings.NoEnvironment, errors);
         return (options, errors);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -20,7 +21,7 @@ public sealed class VaultProviderTests
     [Fact]
     public void Validate_ReturnsEveryError_AndConnectRefusesInvalidSettings()
     {
-        var vault = new VaultProvider(TimeProvider.System, null, null, Settings.NoEnvironment);
+        var vault = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
         var settings = Settings.Of(("auth.method", "kubernetes"));
 
         Assert.Equal(2, vault.Validate(settings).Count);
@@ -31,7 +32,7 @@ public sealed class VaultProviderTests
     [Fact]
     public async Task Connect_DoesNotTouchTheNetwork()
     {
-        var vault = new VaultProvider(TimeProvider.System, null, null, Settings.NoEnvironment);
+        var vault = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
 
         // Nothing listens on port 9; connecting must still succeed at once.
         await using var source = vault.Connect(Settings.Of(("address", "http://127.0.0.1:9"), ("auth.token", "t")));

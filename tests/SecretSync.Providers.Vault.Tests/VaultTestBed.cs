@@ -1,13 +1,11 @@
 using SecretSync.DevStack;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 
 /// <summary>A Vault emulator and adapters connected to it, cleaned up together.</summary>
-internal sealed class VaultTestBed : IAsyncDisposable
+internal sealed class VaultTestBed : ProviderTestBed
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<string> _files = [];
-
     private VaultTestBed(VaultEmulator vault, TimeProvider time)
     {
         Vault = vault;
@@ -32,36 +30,20 @@ internal sealed class VaultTestBed : IAsyncDisposable
 
     public VaultClient ConnectNamed(string name, params (string Key, string Value)[] settings)
     {
-        var all = new Dictionary<string, string>(StringComparer.Ordinal)
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["address"] = Address,
             ["timeout"] = "2s",
         };
         if (!settings.Any(s => s.Key is "auth.method" or "auth.token" or "auth.tokenFile"))
         {
-            all["auth.token"] = Vault.RootToken;
+            defaults["auth.token"] = Vault.RootToken;
         }
 
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        var provider = new VaultProvider(Time, null, null, Settings.NoEnvironment);
-        var providerSettings = Settings.Named(name, [.. all.Select(p => (p.Key, p.Value))]);
+        var provider = new VaultProvider(Time, null, null, TestSettings.NoEnvironment);
+        var providerSettings = Merge("vault", name, defaults, settings);
         Assert.Empty(provider.Validate(providerSettings));
-        var client = (VaultClient)provider.Connect(providerSettings);
-        _owned.Add(client);
-        return client;
-    }
-
-    /// <summary>Writes a credential to a temporary file, deleted with the test bed.</summary>
-    public string File(string content)
-    {
-        var path = Path.GetTempFileName();
-        System.IO.File.WriteAllText(path, content);
-        _files.Add(path);
-        return path;
+        return Own((VaultClient)provider.Connect(providerSettings));
     }
 
     public int Count(string verb) => Vault.Requests.CountWhere(r => r.Verb == verb);
@@ -81,17 +63,5 @@ internal sealed class VaultTestBed : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync();
-        }
-
-        await Vault.DisposeAsync();
-        foreach (var file in _files)
-        {
-            System.IO.File.Delete(file);
-        }
-    }
+    protected override ValueTask DisposeEmulatorAsync() => Vault.DisposeAsync();
 }

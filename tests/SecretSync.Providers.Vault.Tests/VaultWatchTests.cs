@@ -1,5 +1,6 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -144,7 +145,7 @@ public sealed class VaultWatchTests
     public async Task DisposingTheClient_EndsAnOpenWatchWithCancellation()
     {
         await using var bed = await VaultTestBed.StartAsync();
-        var provider = new VaultProvider(TimeProvider.System, null, null, Settings.NoEnvironment);
+        var provider = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
         var client = provider.Connect(Settings.Of(("address", bed.Address), ("auth.token", bed.Vault.RootToken)));
         var watcher = Assert.IsAssignableFrom<ISourceWatcher>(client);
         await using var events = watcher.WatchAsync(CancellationToken.None).GetAsyncEnumerator();

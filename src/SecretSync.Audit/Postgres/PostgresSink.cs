@@ -22,7 +22,8 @@ namespace SecretSync.Audit.Postgres;
 /// sent, oldest first, once the database answers again: nothing is lost within the bound and nothing is
 /// reordered. When the buffer is full its oldest events are dropped and counted in
 /// <c>secretsync_audit_postgres_dropped</c>. Disposing sends (or buffers) what is still in memory; a process
-/// killed outright loses at most the batch it was collecting.
+/// killed outright loses what it had not sent, unless <see cref="PostgresSinkOptions.RecoverFromChain"/> names the
+/// daemon's file chain: the next start then sends those events from the chain before anything new.
 /// </para>
 /// </remarks>
 public sealed class PostgresSink : IAuditSink, IAsyncDisposable
@@ -59,6 +60,7 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
     private long _bufferDroppedSeen;
     private long _bufferedBytes;
     private bool _schemaReady;
+    private bool _recovered;
     private bool _healthy = true;
     private DateTimeOffset _retryAt;
     private int _disposed;
@@ -340,6 +342,12 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
                 _schemaReady = true;
             }
 
+            if (!_recovered)
+            {
+                await RecoverFromChainAsync(_abort.Token).ConfigureAwait(false);
+                _recovered = true;
+            }
+
             await InsertAsync(events, _abort.Token).ConfigureAwait(false);
             _inserted.Add(events.Count);
             if (!_healthy)
@@ -364,6 +372,54 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
             }
 
             return false;
+        }
+    }
+
+    /// <summary>Sends the chain events of this instance the store lacks, oldest first (see <see cref="PostgresSinkOptions.RecoverFromChain"/>).</summary>
+    private async Task RecoverFromChainAsync(CancellationToken cancellationToken)
+    {
+        if (_options.RecoverFromChain is not { } folder || !Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var instance = _options.Instance!;
+        DateTimeOffset? newest;
+        await using (var command = _dataSource.CreateCommand("SELECT max(time) FROM audit_events WHERE instance = @instance"))
+        {
+            command.Parameters.AddWithValue("instance", instance);
+            newest = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime stored
+                ? new DateTimeOffset(DateTime.SpecifyKind(stored, DateTimeKind.Utc))
+                : null;
+        }
+
+        var since = newest ?? _time.GetUtcNow() - _options.RecoveryWindow;
+        var events = new List<AuditEvent>();
+        try
+        {
+            await foreach (var auditEvent in new FileChain.ChainedFileReader(folder).QueryAsync(new Query.AuditFilter { Since = since }, cancellationToken).ConfigureAwait(false))
+            {
+                if (auditEvent.Instance == instance)
+                {
+                    events.Add(auditEvent);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Cannot read the audit chain in {Folder} to recover unsent events: {Error}.", folder, ex.Message);
+            return;
+        }
+
+        for (var i = 0; i < events.Count; i += _options.BatchSize)
+        {
+            await InsertAsync(events.GetRange(i, Math.Min(_options.BatchSize, events.Count - i)), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (events.Count > 0)
+        {
+            _logger.LogInformation("Checked {Count} audit events of {Instance} from the chain in {Folder} against PostgreSQL audit store {Target}; any missing were added.",
+                events.Count, instance, folder, Target);
         }
     }
 

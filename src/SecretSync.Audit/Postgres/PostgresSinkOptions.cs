@@ -16,6 +16,22 @@ public sealed record PostgresSinkOptions
     /// <remarks>One sink per folder: the sink holds a lock file there. Events left from an earlier run are sent first.</remarks>
     public required string BufferFolder { get; init; }
 
+    /// <summary>The folder of the file chain this same daemon writes (its file sink), if it has one.</summary>
+    /// <remarks>
+    /// A process killed outright loses the events the sink had not sent yet, while the file sink has already appended them.
+    /// So at its first successful connection the sink sends first the chain's events of <see cref="Instance"/> from the newest
+    /// one the store holds from that instance on (at most <see cref="RecoveryWindow"/> back); ids already stored are skipped.
+    /// </remarks>
+    /// <value>Null: nothing is recovered.</value>
+    public string? RecoverFromChain { get; init; }
+
+    /// <summary>The daemon instance whose chain events <see cref="RecoverFromChain"/> recovers; required with it.</summary>
+    public string? Instance { get; init; }
+
+    /// <summary>How far back <see cref="RecoverFromChain"/> looks when the store holds nothing from the instance yet.</summary>
+    /// <value>1 hour.</value>
+    public TimeSpan RecoveryWindow { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Most events sent in one insert.</summary>
     /// <value>500.</value>
     public int BatchSize { get; init; } = DefaultBatchSize;
@@ -54,6 +70,11 @@ public sealed record PostgresSinkOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ConnectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(BufferFolder);
+        if (RecoverFromChain is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(Instance);
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BatchInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBufferBytes, 4096);

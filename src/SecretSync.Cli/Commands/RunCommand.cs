@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecretSync.Core.Configuration;
 using SecretSync.Daemon.Hosting;
@@ -36,7 +37,7 @@ internal static class RunCommand
                 await using var app = DaemonHost.Build(options, valid.Config, file, ProviderCatalog.AddAll);
                 await app.StartAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
-                return 0;
+                return app.Services.GetRequiredService<DaemonRuntime>().Failure is null ? 0 : 1;
             }
             catch (KubernetesConfigException ex)
             {

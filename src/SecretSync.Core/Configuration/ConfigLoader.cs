@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using SecretSync.Core.Model;
 using SecretSync.Core.Providers;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace SecretSync.Core.Configuration;
@@ -13,6 +14,8 @@ namespace SecretSync.Core.Configuration;
 /// </remarks>
 public static class ConfigLoader
 {
+    private const int MaxDepth = 64;
+    private const int MaxProviderSettings = 1024;
     private static readonly string[] TopKeys = ["cluster", "providers", "bundles", "sync", "audit", "server", "leaderElection", "restarts"];
     private static readonly string[] BundleKeys = ["provider", "namespaces", "secrets"];
     private static readonly string[] SelectorKeys = ["matchLabels", "matchExpressions"];
@@ -39,11 +42,21 @@ public static class ConfigLoader
         var stream = new YamlStream();
         try
         {
+            if (TooDeep(yamlText) is { } deep)
+            {
+                return new ConfigResult.Invalid([new ConfigError(reader.At(deep), "", $"invalid YAML: nested more than {MaxDepth} levels deep")]);
+            }
+
             stream.Load(new StringReader(yamlText));
         }
         catch (YamlException e)
         {
             return new ConfigResult.Invalid([new ConfigError(reader.At(e.Start), "", $"invalid YAML: {(e.InnerException ?? e).Message}")]);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet throws this for some malformed streams (e.g. a stray character inside a flow collection).
+            return new ConfigResult.Invalid([new ConfigError(start, "", $"invalid YAML: {e.Message}")]);
         }
 
         if (stream.Documents.Count > 1)
@@ -84,6 +97,13 @@ public static class ConfigLoader
                 Flatten(reader, setting, key, values);
             }
 
+            if (values.Count > MaxProviderSettings)
+            {
+                reader.Report(entry.Location, field, $"more than {MaxProviderSettings} settings; check anchors and aliases");
+                result[name] = new ProviderSettings(name, type, new Dictionary<string, SettingValue>(), entry.Location);
+                continue;
+            }
+
             // The name is known even when the entry is broken, so bundles naming it do not cascade errors.
             var settings = new ProviderSettings(name, type.Length == 0 ? "unknown" : type, values, entry.Location);
             result[name] = settings;
@@ -108,9 +128,36 @@ public static class ConfigLoader
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>The first place the text nests collections deeper than <see cref="MaxDepth"/>, found without recursion.</summary>
+    /// <remarks>YamlDotNet builds its node tree recursively, so a deep enough file would overflow the stack.</remarks>
+    private static Mark? TooDeep(string yamlText)
+    {
+        var parser = new Parser(new StringReader(yamlText));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart when ++depth > MaxDepth:
+                    return parser.Current.Start;
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
+    }
+
     // Nested maps become dotted keys and lists indexed keys, as ProviderSettings documents.
     private static void Flatten(ConfigReader reader, YamlNode node, string key, Dictionary<string, SettingValue> into)
     {
+        // Aliases make the tree a graph: a few lines of anchors could otherwise expand to billions of keys.
+        if (into.Count > MaxProviderSettings)
+        {
+            return;
+        }
+
         switch (node)
         {
             case YamlMappingNode mapping:
@@ -296,7 +343,7 @@ public static class ConfigLoader
     {
         var defaults = new SyncSettings();
         var brake = sync.Map("revocationBrake", ["share", "count"]);
-        var kubernetes = sync.Map("kubernetes", ["qps", "burst"]);
+        var kubernetes = sync.Map("kubernetes", ["qps", "burst", "rateLimit"]);
         return new SyncSettings
         {
             Interval = sync.Duration("interval", defaults.Interval),
@@ -313,6 +360,7 @@ public static class ConfigLoader
             {
                 Qps = kubernetes.Number("qps", defaults.Kubernetes.Qps, v => v > 0, "a positive number"),
                 Burst = kubernetes.Int("burst", defaults.Kubernetes.Burst, 1, int.MaxValue),
+                RateLimit = kubernetes.Bool("rateLimit", defaults.Kubernetes.RateLimit),
             },
             ProviderQps = sync.Number("providerQps", defaults.ProviderQps, v => v > 0, "a positive number"),
         };

@@ -125,6 +125,10 @@ public sealed record KubernetesClientSettings
     /// <summary>Requests allowed in a burst.</summary>
     /// <value>100.</value>
     public int Burst { get; init; } = 100;
+
+    /// <summary>Whether <see cref="Qps"/> and <see cref="Burst"/> apply; false sends requests as fast as the server answers (benchmarks, a dedicated API server).</summary>
+    /// <value>true.</value>
+    public bool RateLimit { get; init; } = true;
 }
 
 /// <summary>The audit sinks that can be selected.</summary>

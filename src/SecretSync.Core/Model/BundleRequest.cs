@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace SecretSync.Core.Model;
@@ -16,6 +17,24 @@ public sealed record BundleRequest(IReadOnlyList<string> Names, IReadOnlyList<st
 
     /// <summary>True when something in the annotation was rejected or ignored.</summary>
     public bool HasProblems => Rejected.Count > 0 || Truncated;
+
+    /// <summary>What could not be honoured, for audit and Kubernetes events: the rejected tokens and whether the value was cut.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        if (Rejected.Count > 0)
+        {
+            text.Append("not bundle names (lowercase DNS-1123 labels): ").AppendJoin(", ", Rejected.Select(t => $"'{t}'"));
+        }
+
+        if (Truncated)
+        {
+            text.Append(text.Length > 0 ? "; " : "")
+                .Append(CultureInfo.InvariantCulture, $"longer than {Annotations.MaxBundleNames} names or {Annotations.MaxBundlesLength} characters, the rest ignored");
+        }
+
+        return text.Length > 0 ? text.ToString() : $"{Names.Count} bundle names";
+    }
 
     internal static BundleRequest Parse(string? value)
     {

@@ -56,7 +56,13 @@ public static class DaemonHost
 
         var kube = new KubernetesClient(
             KubernetesClientConfig.Load(options.Kubeconfig, options.KubeContext),
-            new KubernetesClientOptions { Qps = config.Sync.Kubernetes.Qps, Burst = config.Sync.Kubernetes.Burst, UserAgent = "secretsync" },
+            new KubernetesClientOptions
+            {
+                Qps = config.Sync.Kubernetes.Qps,
+                Burst = config.Sync.Kubernetes.Burst,
+                DisableRateLimiter = !config.Sync.Kubernetes.RateLimit,
+                UserAgent = "secretsync",
+            },
             TimeProvider.System);
         var runtime = new DaemonRuntime { Instance = options.Instance };
 
@@ -111,6 +117,8 @@ public static class DaemonHost
                         ConnectionString = settings.Postgres!.ConnectionString,
                         BufferFolder = settings.Postgres.BufferDir ?? PostgresSinkOptions.DefaultBufferFolder(
                             services.GetRequiredService<SyncConfig>().Cluster, services.GetRequiredService<DaemonOptions>().Instance),
+                        RecoverFromChain = settings.Sinks.Contains(AuditSinkKind.File) ? settings.File!.Path : null,
+                        Instance = services.GetRequiredService<DaemonOptions>().Instance,
                     },
                     time,
                     loggers.CreateLogger<PostgresSink>()),

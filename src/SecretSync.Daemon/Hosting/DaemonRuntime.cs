@@ -25,6 +25,9 @@ public sealed class DaemonRuntime
     /// <summary>The address the HTTP endpoints listen on, once bound.</summary>
     public Uri? Endpoint { get; internal set; }
 
+    /// <summary>Why the sync loop stopped, when it failed rather than being stopped; the process then exits non-zero.</summary>
+    public Exception? Failure { get; internal set; }
+
     /// <summary>Ready: synced as leader, or a healthy standby with warm caches.</summary>
     public bool Ready => CachesSynced && (!IsLeader || FirstSyncDone);
 

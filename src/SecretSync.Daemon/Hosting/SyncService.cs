@@ -11,6 +11,7 @@ using SecretSync.Daemon.Queue;
 using SecretSync.Daemon.Restarts;
 using SecretSync.Daemon.Sync;
 using SecretSync.Kubernetes.Client;
+using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Watch;
 
 namespace SecretSync.Daemon.Hosting;
@@ -41,6 +42,12 @@ internal sealed class SyncService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // The host stops when this service fails; the process must then exit non-zero, so a supervisor sees a failure.
+            runtime.Failure = ex;
+            throw;
+        }
         finally
         {
             await audit.FlushAsync(CancellationToken.None);
@@ -50,7 +57,7 @@ internal sealed class SyncService(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         var leaseNamespace = initialConfig.LeaderElection.Namespace ?? kube.DefaultNamespace;
-        var key = await InstallKey.LoadAsync(initialConfig.Audit.HmacKey, options.InstallKeyFile, kube, leaseNamespace, stoppingToken);
+        var key = await LoadInstallKeyAsync(leaseNamespace, stoppingToken);
         var cluster = new ClusterState(new ContentHasher(key));
         await using var providers = new ProviderConnections(registry);
         var status = new StatusBoard();
@@ -72,7 +79,7 @@ internal sealed class SyncService(
         var watches = Task.WhenAll(
             ReflectAsync(kube.Namespaces.ReflectAsync(null, null, stoppingToken), engine.OnNamespaceEvent, namespacesSynced),
             ReflectAsync(
-                kube.Secrets.ReflectAsync(null, new ReflectorOptions { LabelSelector = $"{Annotations.ManagedByLabel}={Annotations.ManagedByValue}" }, stoppingToken),
+                kube.Secrets.ReflectAsync(null, new ReflectorOptions { LabelSelector = $"{Annotations.ManagedByLabel}={Annotations.ManagedByValue}", DeliverPages = true }, stoppingToken),
                 engine.OnSecretEvent,
                 secretsSynced),
             configFile.WatchAsync(result => OnConfigChangedAsync(engine, result), stoppingToken));
@@ -145,6 +152,26 @@ internal sealed class SyncService(
             await workers;
             await restarting;
             _restarter = null;
+        }
+    }
+
+    /// <summary>Loads the install key, waiting out an API server that is unavailable or throttling, as the watches do.</summary>
+    /// <remarks>A replica restarted during an API outage must not exit over it (and lose minutes to a crash-loop back-off).</remarks>
+    private async Task<byte[]> LoadInstallKeyAsync(string @namespace, CancellationToken stoppingToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await InstallKey.LoadAsync(initialConfig.Audit.HmacKey, options.InstallKeyFile, kube, @namespace, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is HttpRequestException or TimeoutException
+                or KubernetesApiException { Reason: KubernetesErrorReason.ServerError or KubernetesErrorReason.TooManyRequests })
+            {
+                var wait = TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, Math.Min(attempt, 6))));
+                _logger.LogWarning("Cannot load the install key yet ({Error}); retrying in {Wait}.", ex.Message, wait);
+                await Task.Delay(wait, time, stoppingToken);
+            }
         }
     }
 

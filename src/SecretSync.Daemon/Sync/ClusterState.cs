@@ -21,7 +21,8 @@ internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersi
 internal sealed class ClusterState(ContentHasher hasher)
 {
     private readonly ConcurrentDictionary<string, NamespaceInfo> _namespaces = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
+    private ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
+    private ConcurrentDictionary<NamespacedName, ObservedEntry>? _relisting;
 
     /// <summary>The Secret "type" under which a single key is hashed, so a key digest never equals a content hash.</summary>
     private const string KeyDigestDomain = "secretsync.io/key-digest";
@@ -41,6 +42,9 @@ internal sealed class ClusterState(ContentHasher hasher)
 
         return digests;
     }
+
+    /// <summary>Shares the strings and maps of cached entries, and the hashes written, among equal copies.</summary>
+    public InternPool Pool { get; } = new();
 
     public ICollection<NamespaceInfo> Namespaces => _namespaces.Values;
 
@@ -73,13 +77,27 @@ internal sealed class ClusterState(ContentHasher hasher)
 
     public bool RemoveNamespace(string name) => _namespaces.TryRemove(name, out _);
 
-    public void ReplaceSecrets(IEnumerable<Secret> items)
+    /// <summary>A re-list begins: pages that follow build a new cache, which replaces the current one when the re-list completes.</summary>
+    /// <remarks>Until then the current cache keeps answering, and pages of an abandoned re-list are dropped.</remarks>
+    public void BeginRelist() => _relisting = new();
+
+    /// <summary>Adds one page of the re-list in progress.</summary>
+    public void AddRelisted(IEnumerable<Secret> items)
     {
-        _secrets.Clear();
+        var building = _relisting ??= new();
         foreach (var item in items)
         {
-            Observe(item);
+            var entry = ToEntry(item);
+            building[entry.Secret.Secret] = entry;
         }
+    }
+
+    /// <summary>Completes a re-list with its last items (all of them when it came whole): the new cache replaces the old.</summary>
+    public void CompleteRelist(IEnumerable<Secret> items)
+    {
+        AddRelisted(items);
+        Volatile.Write(ref _secrets, _relisting!);
+        _relisting = null;
     }
 
     /// <summary>Records a Secret as seen (from a watch or from a write's response) and returns the entry.</summary>
@@ -94,11 +112,12 @@ internal sealed class ClusterState(ContentHasher hasher)
 
     public ObservedEntry ToEntry(Secret item)
     {
-        var name = new NamespacedName(item.Metadata.Namespace ?? "", item.Metadata.Name ?? "");
-        var type = item.Type ?? Secret.OpaqueType;
+        var name = new NamespacedName(Pool.String(item.Metadata.Namespace ?? ""), Pool.String(item.Metadata.Name ?? ""));
+        var type = Pool.String(item.Type ?? Secret.OpaqueType);
         var data = item.Data ?? [];
-        var observed = new ObservedSecret(name, type, item.Metadata.Labels ?? [], item.Metadata.Annotations ?? [], Hasher.Hash(type, data));
-        return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid, DigestKeys(data));
+        var dataHash = Pool.String(Hasher.Hash(type, data));
+        var observed = new ObservedSecret(name, type, Pool.Map(item.Metadata.Labels), Pool.Map(item.Metadata.Annotations), dataHash);
+        return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid, Pool.Map(DigestKeys(data)));
     }
 
     private static bool SameMaps(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>

@@ -225,8 +225,14 @@ internal sealed class SyncEngine
     {
         switch (change.Type)
         {
+            case ReflectorEventType.RelistStarted:
+                Cluster.BeginRelist();
+                break;
+            case ReflectorEventType.RelistPage:
+                Cluster.AddRelisted(change.Items);
+                break;
             case ReflectorEventType.Relisted:
-                Cluster.ReplaceSecrets(change.Items);
+                Cluster.CompleteRelist(change.Items);
                 EnqueueDrifted(Cluster.ManagedSecrets);
                 EnqueueVanished();
                 Enqueue(WorkKey.Prune, AuditTriggers.Drift);
@@ -600,7 +606,7 @@ internal sealed class SyncEngine
         }
 
         var secret = ((RenderResult.Rendered)rendered).Secret;
-        var hash = Cluster.Hasher.Hash(secret);
+        var hash = Cluster.Pool.String(Cluster.Hasher.Hash(secret));
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var observed = Cluster.Find(target.Secret);

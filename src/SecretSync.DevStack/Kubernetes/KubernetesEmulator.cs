@@ -79,6 +79,10 @@ public sealed class KubernetesEmulator : IAsyncDisposable
     /// <summary>Forgets all retained history, so a watch or continue token from any older resourceVersion gets 410 Expired.</summary>
     public void CompactHistory() => _store.Compact();
 
+    /// <summary>Compacts the history and ends every open watch with an ERROR event carrying 410 Expired, as an API server
+    /// does when its watch cache can no longer serve a stream; resuming from an older resourceVersion gets 410 too.</summary>
+    public void ExpireWatches() => _store.ExpireWatches();
+
     /// <summary>Creates the object, or replaces it unconditionally when it exists, and returns the stored result.</summary>
     /// <param name="manifest">A full object with <c>apiVersion</c>, <c>kind</c> and <c>metadata.name</c> (and <c>metadata.namespace</c> when namespaced).</param>
     /// <exception cref="ArgumentException">The kind is not served or the namespace is missing from the manifest.</exception>

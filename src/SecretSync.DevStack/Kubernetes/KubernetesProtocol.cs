@@ -282,9 +282,7 @@ internal sealed class KubernetesProtocol(ObjectStore store, KubernetesEmulatorOp
             // The real server accepts the watch, then reports the expiry as the stream's only event.
             response.StatusCode = 200;
             response.ContentType = "application/json";
-            Write(output, "{\"type\":\"ERROR\",\"object\":"u8);
-            Write(output, JsonSerializer.SerializeToUtf8Bytes(error.ToStatus(), StoredObject.Json));
-            Write(output, "}\n"u8);
+            WriteError(output, error);
             await output.FlushAsync(context.RequestAborted);
             return;
         }
@@ -326,6 +324,13 @@ internal sealed class KubernetesProtocol(ObjectStore store, KubernetesEmulatorOp
 
     private static void WriteEvent(IBufferWriter<byte> output, ResourceKind kind, WatchItem item)
     {
+        if (item.Type == "ERROR")
+        {
+            var version = item.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+            WriteError(output, KubernetesApiException.Expired($"The resourceVersion for the provided watch is too old. (compacted at {version})"));
+            return;
+        }
+
         Write(output, "{\"type\":\""u8);
         Write(output, Encoding.UTF8.GetBytes(item.Type));
         Write(output, "\",\"object\":"u8);
@@ -341,6 +346,13 @@ internal sealed class KubernetesProtocol(ObjectStore store, KubernetesEmulatorOp
 
         Write(output, "}"u8);
         Write(output, Newline);
+    }
+
+    private static void WriteError(IBufferWriter<byte> output, KubernetesApiException error)
+    {
+        Write(output, "{\"type\":\"ERROR\",\"object\":"u8);
+        Write(output, JsonSerializer.SerializeToUtf8Bytes(error.ToStatus(), StoredObject.Json));
+        Write(output, "}\n"u8);
     }
 
     private string? Authenticate(HttpRequest request)

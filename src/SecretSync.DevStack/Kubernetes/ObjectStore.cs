@@ -343,6 +343,20 @@ internal sealed class ObjectStore
         }
     }
 
+    /// <summary>Compacts, then ends every open watch after the events already queued with an ERROR (410 Expired).</summary>
+    public void ExpireWatches()
+    {
+        lock (_gate)
+        {
+            Compact();
+            foreach (var watcher in _watchers.Values.SelectMany(list => list))
+            {
+                watcher.Post(new WatchItem("ERROR", null, _resourceVersion));
+                watcher.Complete();
+            }
+        }
+    }
+
     private StoredObject CreateLocked(ResourceKind kind, string ns, JsonObject body, bool dryRun)
     {
         var table = _tables[kind];

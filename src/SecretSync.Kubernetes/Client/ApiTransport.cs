@@ -45,6 +45,19 @@ internal sealed class ApiTransport : IDisposable
         _metrics = new KubernetesMetrics(options.MeterFactory);
     }
 
+    private ApiTransport(ApiTransport shared)
+    {
+        _http = shared._http;
+        _server = shared._server;
+        _tokens = shared._tokens;
+        _options = shared._options;
+        _time = shared._time;
+        _metrics = shared._metrics;
+    }
+
+    /// <summary>The same connection, credentials and metrics without the rate limit; disposing the original disposes both.</summary>
+    public ApiTransport Unlimited() => new(this);
+
     internal TokenBucket? Limiter => _limiter;
 
     public TimeProvider Time => _time;

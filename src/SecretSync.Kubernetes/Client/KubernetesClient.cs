@@ -44,7 +44,9 @@ public sealed class KubernetesClient : IDisposable
         ConfigMaps = new ResourceClient<ConfigMap>(_transport, ResourceDescriptor<ConfigMap>.ConfigMaps);
         Namespaces = new ResourceClient<Namespace>(_transport, ResourceDescriptor<Namespace>.Namespaces);
         Events = new ResourceClient<Event>(_transport, ResourceDescriptor<Event>.Events);
-        Leases = new ResourceClient<Lease>(_transport, ResourceDescriptor<Lease>.Leases);
+        // Leader election sends one request per retry period; queued behind a burst of writes, a renewal would miss its
+        // deadline and cost the leadership (controller-runtime gives leader election its own client for the same reason).
+        Leases = new ResourceClient<Lease>(_transport.Unlimited(), ResourceDescriptor<Lease>.Leases);
         Deployments = new ResourceClient<Deployment>(_transport, ResourceDescriptor<Deployment>.Deployments);
         StatefulSets = new ResourceClient<StatefulSet>(_transport, ResourceDescriptor<StatefulSet>.StatefulSets);
         DaemonSets = new ResourceClient<DaemonSet>(_transport, ResourceDescriptor<DaemonSet>.DaemonSets);
@@ -68,7 +70,7 @@ public sealed class KubernetesClient : IDisposable
     /// <summary>core/v1 Events.</summary>
     public ResourceClient<Event> Events { get; }
 
-    /// <summary>coordination.k8s.io/v1 Leases.</summary>
+    /// <summary>coordination.k8s.io/v1 Leases; not held back by the client's rate limit.</summary>
     public ResourceClient<Lease> Leases { get; }
 
     /// <summary>apps/v1 Deployments (read-only models: patch, never replace).</summary>

@@ -5,7 +5,7 @@ namespace SecretSync.Kubernetes.Client;
 /// <summary>Client-side limits and retry behaviour of a <see cref="KubernetesClient"/>.</summary>
 public sealed class KubernetesClientOptions
 {
-    /// <summary>Sustained requests per second the client allows itself (token bucket refill rate).</summary>
+    /// <summary>Sustained requests per second the client allows itself (token bucket refill rate); Lease requests are exempt.</summary>
     /// <value>Defaults to 5, client-go's default (kubernetes.md §8).</value>
     public double Qps { get; init; } = 5;
 

@@ -11,7 +11,8 @@ namespace SecretSync.Kubernetes.Watch;
 /// After kubernetes-reflector's watcher: the stream is read by a producer task into a bounded channel, so a slow consumer
 /// pauses the stream instead of buffering without limit. The last resourceVersion seen (events and bookmarks) is where
 /// a new watch starts after a normal end or a dropped connection; a 410 (ERROR event or HTTP) forces a fresh LIST,
-/// delivered as one <see cref="ReflectorEventType.Relisted"/> event from which the consumer rebuilds its cache.
+/// delivered as one <see cref="ReflectorEventType.Relisted"/> event from which the consumer rebuilds its cache (or, with
+/// <see cref="ReflectorOptions.DeliverPages"/>, page by page).
 /// </remarks>
 internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, ReflectorOptions options, TimeProvider time)
     where T : class, IKubernetesObject
@@ -78,15 +79,16 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
             {
                 try
                 {
-                    var list = await client.ListAllAsync(ns, new ListOptions
+                    var list = new ListOptions
                     {
                         LabelSelector = options.LabelSelector,
                         FieldSelector = options.FieldSelector,
                         Limit = options.PageSize,
-                    }, cancellationToken).ConfigureAwait(false);
-                    resourceVersion = list.Metadata.ResourceVersion ?? "";
+                    };
+                    resourceVersion = options.DeliverPages
+                        ? await ListInPagesAsync(writer, list, cancellationToken).ConfigureAwait(false)
+                        : await ListWholeAsync(writer, list, cancellationToken).ConfigureAwait(false);
                     freshList = true;
-                    await writer.WriteAsync(ReflectorEvent<T>.Relisted(list.Items, resourceVersion), cancellationToken).ConfigureAwait(false);
                     _failures = 0;
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -151,6 +153,34 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
 
             freshList = false;
         }
+    }
+
+    private async Task<string> ListWholeAsync(ChannelWriter<ReflectorEvent<T>> writer, ListOptions list, CancellationToken cancellationToken)
+    {
+        var all = await client.ListAllAsync(ns, list, cancellationToken).ConfigureAwait(false);
+        var resourceVersion = all.Metadata.ResourceVersion ?? "";
+        await writer.WriteAsync(ReflectorEvent<T>.Relisted(all.Items, resourceVersion), cancellationToken).ConfigureAwait(false);
+        return resourceVersion;
+    }
+
+    /// <summary>Hands each page on as it arrives; a continue token that expires (410) fails the attempt, and the next one starts over.</summary>
+    private async Task<string> ListInPagesAsync(ChannelWriter<ReflectorEvent<T>> writer, ListOptions list, CancellationToken cancellationToken)
+    {
+        await writer.WriteAsync(ReflectorEvent<T>.Started(), cancellationToken).ConfigureAwait(false);
+        string? resourceVersion = null;
+        string? token = null;
+        do
+        {
+            // A continued page is read at the first page's version; the server refuses both together.
+            var page = await client.ListAsync(ns, token is null ? list : list with { Continue = token, ResourceVersion = null }, cancellationToken).ConfigureAwait(false);
+            resourceVersion ??= page.Metadata.ResourceVersion ?? "";
+            token = page.Metadata.Continue;
+            await writer.WriteAsync(ReflectorEvent<T>.Page(page.Items, resourceVersion), cancellationToken).ConfigureAwait(false);
+        }
+        while (!string.IsNullOrEmpty(token));
+
+        await writer.WriteAsync(ReflectorEvent<T>.Relisted([], resourceVersion), cancellationToken).ConfigureAwait(false);
+        return resourceVersion ?? "";
     }
 
     private async Task FailedAsync(Exception error, CancellationToken cancellationToken)

@@ -6,6 +6,8 @@ namespace SecretSync.Kubernetes.Watch;
 public enum ReflectorEventType
 {
     /// <summary>A fresh LIST: replace the whole cache with <see cref="ReflectorEvent{T}.Items"/>; anything not in it is gone.</summary>
+    /// <remarks>With <see cref="ReflectorOptions.DeliverPages"/>, <see cref="ReflectorEvent{T}.Items"/> is empty: the pages since the
+    /// last <see cref="RelistStarted"/> are the full set.</remarks>
     Relisted,
 
     /// <summary>An object was created.</summary>
@@ -16,6 +18,12 @@ public enum ReflectorEventType
 
     /// <summary>An object was deleted; <see cref="ReflectorEvent{T}.Object"/> is its final state.</summary>
     Deleted,
+
+    /// <summary>With <see cref="ReflectorOptions.DeliverPages"/>: a fresh LIST begins, and pages received since an earlier one are void.</summary>
+    RelistStarted,
+
+    /// <summary>With <see cref="ReflectorOptions.DeliverPages"/>: one page of the LIST in <see cref="ReflectorEvent{T}.Items"/>.</summary>
+    RelistPage,
 }
 
 /// <summary>One event of a reflector: a full re-list, or one change.</summary>
@@ -45,10 +53,15 @@ public sealed class ReflectorEvent<T>
 
     /// <inheritdoc />
     public override string ToString() =>
-        Type == ReflectorEventType.Relisted ? $"Relisted {Items.Count} at {ResourceVersion}" : $"{Type} {Object?.Metadata} at {ResourceVersion}";
+        Object is null ? $"{Type} {Items.Count} at {ResourceVersion}" : $"{Type} {Object.Metadata} at {ResourceVersion}";
 
     internal static ReflectorEvent<T> Relisted(IReadOnlyList<T> items, string? resourceVersion) =>
         new(ReflectorEventType.Relisted, null, items, resourceVersion);
+
+    internal static ReflectorEvent<T> Started() => new(ReflectorEventType.RelistStarted, null, [], null);
+
+    internal static ReflectorEvent<T> Page(IReadOnlyList<T> items, string? resourceVersion) =>
+        new(ReflectorEventType.RelistPage, null, items, resourceVersion);
 
     internal static ReflectorEvent<T> Change(WatchEvent<T> watchEvent) =>
         new(

@@ -29,6 +29,11 @@ public sealed class ReflectorOptions
     /// <value>Defaults to 1024.</value>
     public int ChannelCapacity { get; init; } = 1024;
 
+    /// <summary>Whether a LIST arrives page by page (<see cref="ReflectorEventType.RelistStarted"/>, a <see cref="ReflectorEventType.RelistPage"/>
+    /// per page, then an empty <see cref="ReflectorEventType.Relisted"/>) instead of as one event holding every object.</summary>
+    /// <value>Defaults to false. A consumer that folds objects into a compact cache sets it, so a large LIST never sits in memory whole.</value>
+    public bool DeliverPages { get; init; }
+
     /// <summary>Called with each failure the reflector recovers from (dropped stream, 410, 5xx, network), e.g. to log it.</summary>
     public Action<Exception>? OnError { get; init; }
 

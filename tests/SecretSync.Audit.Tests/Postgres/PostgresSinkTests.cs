@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SecretSync.Audit.FileChain;
 using SecretSync.Audit.Postgres;
 using SecretSync.Audit.Query;
 using SecretSync.Core.Audit;
@@ -48,6 +49,39 @@ public sealed class PostgresSinkTests(PostgresFixture fixture) : IClassFixture<P
         }
 
         Assert.Equal([auditEvent.Id], await PgSome.StoredIdsAsync(database));
+    }
+
+    [PeerFact("postgres")]
+    public async Task EventsAKilledProcessHadNotSent_AreSentFromItsFileChainAtTheNextStart_BeforeNewOnes()
+    {
+        var database = await fixture.Server.CreateDatabaseAsync("recover");
+        var chain = PgSome.TempFolder();
+        var events = PgSome.Events(6);
+        var otherInstance = PgSome.Event() with { Instance = "secretsync-1" };
+        // The killed run: its file sink appended four events, its PostgreSQL sink had sent only the first two.
+        await using (var file = new ChainedFileSink(new ChainedFileSinkOptions { Path = chain }, TimeProvider.System))
+        {
+            foreach (var auditEvent in events.Take(4).Append(otherInstance))
+            {
+                await file.WriteAsync(auditEvent, default);
+            }
+        }
+
+        await using (var killed = NewSink(database))
+        {
+            await killed.WriteAsync(events[0], default);
+            await killed.WriteAsync(events[1], default);
+            await FlushAsync(killed);
+        }
+
+        await using (var next = new PostgresSink(Options(database) with { RecoverFromChain = chain, Instance = "secretsync-0" }, TimeProvider.System))
+        {
+            await next.WriteAsync(events[4], default);
+            await next.WriteAsync(events[5], default);
+            await FlushAsync(next);
+        }
+
+        Assert.Equal(events.Select(e => e.Id), await PgSome.StoredIdsAsync(database));
     }
 
     [PeerFact("postgres")]

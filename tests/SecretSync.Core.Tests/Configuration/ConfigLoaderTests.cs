@@ -41,6 +41,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(8, config.Sync.Concurrency);
         Assert.Equal(50, config.Sync.Kubernetes.Qps);
         Assert.Equal(100, config.Sync.Kubernetes.Burst);
+        Assert.True(config.Sync.Kubernetes.RateLimit);
         Assert.Equal(20, config.Sync.ProviderQps);
         Assert.Equal([AuditSinkKind.Stdout], config.Audit.Sinks);
         Assert.Null(config.Audit.HmacKey);
@@ -65,7 +66,7 @@ public sealed class ConfigLoaderTests
               onVersionDeleted: revoke
               revocationBrake: { share: 0.5, count: 10 }
               concurrency: 2
-              kubernetes: { qps: 5.5, burst: 7 }
+              kubernetes: { qps: 5.5, burst: 7, rateLimit: false }
               providerQps: 3
             audit:
               sinks: [file, postgres]
@@ -87,7 +88,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(SourceDeletedPolicy.Retain, config.Sync.OnSourceDeleted);
         Assert.Equal(VersionDeletedPolicy.Revoke, config.Sync.OnVersionDeleted);
         Assert.Equal(new RevocationBrakeSettings { Share = 0.5, Count = 10 }, config.Sync.RevocationBrake);
-        Assert.Equal(new KubernetesClientSettings { Qps = 5.5, Burst = 7 }, config.Sync.Kubernetes);
+        Assert.Equal(new KubernetesClientSettings { Qps = 5.5, Burst = 7, RateLimit = false }, config.Sync.Kubernetes);
         Assert.Equal(2, config.Sync.Concurrency);
         Assert.Equal(3, config.Sync.ProviderQps);
         Assert.Equal(new AuditFileSettings { Path = "/var/log/audit.log", MaxBytes = 1048576, Fsync = FsyncPolicy.Always }, config.Audit.File);
@@ -286,6 +287,7 @@ public sealed class ConfigLoaderTests
     [InlineData("revocationBrake: { share: 1.5 }", "sync.revocationBrake.share", "from 0 to 1")]
     [InlineData("revocationBrake: { count: -1 }", "sync.revocationBrake.count", "at least 0")]
     [InlineData("kubernetes: { burst: 0 }", "sync.kubernetes.burst", "at least 1")]
+    [InlineData("kubernetes: { rateLimit: off }", "sync.kubernetes.rateLimit", "true or false")]
     [InlineData("interval: { a: 1 }", "sync.interval", "not a mapping")]
     public void Parse_InvalidSyncValue_NamesFieldAndRule(string line, string field, string message)
     {

@@ -139,6 +139,26 @@ public sealed class KubernetesEmulatorWatchTests
     }
 
     [Fact]
+    public async Task ExpireWatches_EndsAnOpenWatchWithAnExpiredErrorAfterItsQueuedEvents_AndResumingFromBeforeIsExpiredToo()
+    {
+        await using var emulator = await KubernetesEmulator.StartAsync();
+        using var http = new KubeHttp(emulator);
+        var from = emulator.ResourceVersion;
+        var watching = CollectAsync(http, $"/api/v1/namespaces?watch=1&resourceVersion={from}", int.MaxValue);
+        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        emulator.SeedNamespace("seen");
+
+        emulator.ExpireWatches();
+
+        var events = await watching.WaitAsync(Patience);
+        Assert.Equal(["ADDED", "ERROR"], events.Select(e => (string)e["type"]!));
+        KubernetesEmulatorCrudTests.AssertStatus(events[1]["object"]!.AsObject(), 410, "Expired", null);
+        Assert.Equal(0, emulator.OpenWatches);
+        var resumed = await CollectAsync(http, $"/api/v1/namespaces?watch=1&resourceVersion={from}", int.MaxValue);
+        Assert.Equal("ERROR", (string?)resumed.Single()["type"]);
+    }
+
+    [Fact]
     public async Task Watch_FromAResourceVersionBeyondTheHistoryLimit_IsExpired_WhileARecentOneResumes()
     {
         await using var emulator = await KubernetesEmulator.StartAsync(new KubernetesEmulatorOptions { WatchHistoryLimit = 3 });

@@ -21,6 +21,41 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
     private static readonly string[] Namespaces = ["app-0", "app-1", "app-2"];
 
     [Fact]
+    public async Task AnApiOutageWhileTheDaemonStarts_IsWaitedOut_AndTheFirstSyncCompletes()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = "pw-start-outage" });
+        cluster.Namespace("app-0", bundles: "app");
+        cluster.WriteConfig(Bundles);
+        // The install key is the first thing a replica reads; a restart during an outage finds the API answering 503.
+        const string installKey = "/api/v1/namespaces/default/secrets/secretsync-install-key";
+        cluster.Kubernetes.Faults.Add(new FaultRule { PathPrefix = installKey, StatusCode = 503, Times = 3 });
+
+        var daemon = cluster.StartDaemon();
+
+        await daemon.WaitLeadingAsync();
+        await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created, "the Secret created after the outage");
+        Assert.False(daemon.HasExited);
+        Assert.Equal("pw-start-outage", cluster.SecretValue("app-0", "db-credentials", "password"));
+        Assert.Equal(3, cluster.Kubernetes.Requests.CountWhere(r => r.Path == installKey && r.Status == 503));
+    }
+
+    [Fact]
+    public async Task AnUnusableInstallKey_StopsTheDaemonWithANonZeroExitCode()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Namespace("app-0", bundles: "app");
+        cluster.WriteConfig(Bundles);
+        cluster.Kubernetes.Apply(SyncScenario.UnmanagedSecret("default", "secretsync-install-key", ("key", "too-short")));
+
+        var daemon = cluster.StartDaemon();
+
+        await Eventually.TrueAsync(() => daemon.HasExited, () => $"the daemon exiting\n{daemon.StandardError}", TimeSpan.FromSeconds(60));
+        Assert.Equal(1, daemon.ExitCode);
+        Assert.Contains("install key", daemon.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ThrottledAndFailingSecretWrites_AreRetriedWithBackOff_AndConvergeWithOneWriteEach()
     {
         await using var cluster = await TestCluster.StartAsync();

@@ -48,6 +48,22 @@ public sealed class KubernetesClientTests
     }
 
     [Fact]
+    public async Task AKubeconfigWithoutTheCa_FailsClosed_AgainstASelfSignedServer()
+    {
+        await using var k8s = await StartTlsAsync();
+        using var folder = new TempFolder();
+        var kubeconfig = string.Join('\n', k8s.CreateKubeconfig("payments").Split('\n').Where(l => !l.Contains("certificate-authority", StringComparison.Ordinal)));
+        var config = KubernetesClientConfig.FromKubeconfig(folder.Write("kubeconfig", kubeconfig));
+        using var client = new KubernetesClient(config);
+
+        Assert.Null(config.CertificateAuthority);
+        Assert.False(config.InsecureSkipTlsVerify);
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.Namespaces.GetAsync(null, "default"));
+        Assert.IsType<System.Security.Authentication.AuthenticationException>(refused.InnerException);
+        Assert.Equal(0, k8s.Requests.Count);
+    }
+
+    [Fact]
     public async Task TlsServerName_IsWhatTheCertificateIsCheckedAgainst()
     {
         await using var k8s = await StartTlsAsync();

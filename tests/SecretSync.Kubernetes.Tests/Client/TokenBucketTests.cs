@@ -91,6 +91,24 @@ public sealed class TokenBucketTests
     }
 
     [Fact]
+    public async Task LeaseRequests_AreNotHeldBehindThrottledRequests()
+    {
+        var clock = new ManualTimeProvider();
+        using var handler = new Support.StubHandler((_, _) => Support.StubHandler.Json(System.Net.HttpStatusCode.OK, """{"metadata":{"name":"x"}}"""));
+        using var client = Support.Clients.Stubbed(handler, new KubernetesClientOptions { Qps = 1, Burst = 1 }, clock);
+        await client.Secrets.GetAsync("default", "x");
+        var throttled = client.Secrets.GetAsync("default", "x");
+
+        await client.Leases.GetAsync("default", "secretsync").WaitAsync(TimeSpan.FromSeconds(5));
+        await client.Leases.GetAsync("default", "secretsync").WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.False(throttled.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await throttled.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(4, handler.Seen.Count);
+    }
+
+    [Fact]
     public async Task DisabledRateLimiter_NeverWaits()
     {
         var clock = new ManualTimeProvider();

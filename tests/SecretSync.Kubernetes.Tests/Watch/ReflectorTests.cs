@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using SecretSync.DevStack.Hosting;
 using SecretSync.Kubernetes.Errors;
+using SecretSync.Kubernetes.Models;
 using SecretSync.Kubernetes.Tests.Support;
 using SecretSync.Kubernetes.Watch;
 
@@ -8,11 +9,12 @@ namespace SecretSync.Kubernetes.Tests.Watch;
 
 public sealed class ReflectorTests
 {
-    private static ReflectorOptions Fast(ConcurrentQueue<Exception>? errors = null, int pageSize = 500) => new()
+    private static ReflectorOptions Fast(ConcurrentQueue<Exception>? errors = null, int pageSize = 500, bool deliverPages = false) => new()
     {
         InitialBackoff = TimeSpan.FromMilliseconds(50),
         MaxBackoff = TimeSpan.FromMilliseconds(400),
         PageSize = pageSize,
+        DeliverPages = deliverPages,
         OnError = errors is null ? null : errors.Enqueue,
     };
 
@@ -42,6 +44,64 @@ public sealed class ReflectorTests
         var deleted = await events.NextAsync();
         Assert.Equal((ReflectorEventType.Deleted, "s0"), (deleted.Type, deleted.Object!.Metadata.Name));
         await k8s.LoggedWatchAsync($"resourceVersion={relisted.ResourceVersion}&");
+    }
+
+    [Fact]
+    public async Task Reflector_DeliveringPages_HandsOnEachPageThenClosesTheList()
+    {
+        await using var k8s = await Emulators.StartAsync();
+        using var client = Emulators.ClientFor(k8s);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.Secrets.CreateAsync(Emulators.Secret("default", $"s{i}"));
+        }
+
+        await using var events = client.Secrets.ReflectAsync("default", Fast(pageSize: 2, deliverPages: true)).GetAsyncEnumerator();
+
+        Assert.Equal(ReflectorEventType.RelistStarted, (await events.NextAsync()).Type);
+        var pages = new List<ReflectorEvent<Secret>> { await events.NextAsync(), await events.NextAsync(), await events.NextAsync() };
+        Assert.All(pages, p => Assert.Equal(ReflectorEventType.RelistPage, p.Type));
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Items.Count));
+        Assert.Equal(["s0", "s1", "s2", "s3", "s4"], pages.SelectMany(p => p.Items).Select(s => s.Metadata.Name!).Order(StringComparer.Ordinal));
+        var closed = await events.NextAsync();
+        Assert.Equal((ReflectorEventType.Relisted, 0, pages[0].ResourceVersion), (closed.Type, closed.Items.Count, closed.ResourceVersion));
+
+        await client.Secrets.CreateAsync(Emulators.Secret("default", "new"));
+        var added = await events.NextAsync();
+        Assert.Equal((ReflectorEventType.Added, "new"), (added.Type, added.Object!.Metadata.Name));
+    }
+
+    [Fact]
+    public async Task Reflector_DeliveringPages_StartsOverWhenTheContinueTokenExpiresMidList()
+    {
+        await using var k8s = await Emulators.StartAsync();
+        using var client = Emulators.ClientFor(k8s);
+        for (var i = 0; i < 3; i++)
+        {
+            await client.Secrets.CreateAsync(Emulators.Secret("default", $"s{i}"));
+        }
+
+        var errors = new ConcurrentQueue<Exception>();
+        using var slow = k8s.Faults.Add(new FaultRule { Verb = "list", Latency = TimeSpan.FromMilliseconds(400) });
+        await using var events = client.Secrets.ReflectAsync("default", Fast(errors, pageSize: 2, deliverPages: true)).GetAsyncEnumerator();
+
+        Assert.Equal(ReflectorEventType.RelistStarted, (await events.NextAsync()).Type);
+        Assert.Equal(2, (await events.NextAsync()).Items.Count);
+        // The second page is on its way; the server forgets the version its continue token points at.
+        await client.Secrets.DeleteAsync("default", "s0");
+        k8s.CompactHistory();
+
+        Assert.Equal(ReflectorEventType.RelistStarted, (await events.NextAsync()).Type);
+        var restarted = new List<string>();
+        ReflectorEvent<Secret> next;
+        while ((next = await events.NextAsync()).Type == ReflectorEventType.RelistPage)
+        {
+            restarted.AddRange(next.Items.Select(s => s.Metadata.Name!));
+        }
+
+        Assert.Equal(ReflectorEventType.Relisted, next.Type);
+        Assert.Equal(["s1", "s2"], restarted.Order(StringComparer.Ordinal));
+        Assert.Contains(errors, e => e is KubernetesApiException { Reason: KubernetesErrorReason.Gone });
     }
 
     [Fact]

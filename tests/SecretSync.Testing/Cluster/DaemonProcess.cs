@@ -29,6 +29,9 @@ public sealed class DaemonProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code; valid once <see cref="HasExited"/> is true.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public IReadOnlyList<AuditEvent> Audit => [.. _audit];
 
     public string StandardOutput => string.Join('\n', _stdout);
