@@ -79,7 +79,7 @@ internal sealed class SyncService(
         var watches = Task.WhenAll(
             ReflectAsync(kube.Namespaces.ReflectAsync(null, null, stoppingToken), engine.OnNamespaceEvent, namespacesSynced),
             ReflectAsync(
-                kube.Secrets.ReflectAsync(null, new ReflectorOptions { LabelSelector = $"{Annotations.ManagedByLabel}={Annotations.ManagedByValue}", DeliverPages = true }, stoppingToken),
+                kube.Secrets.ReflectAsync(null, SecretWatch, stoppingToken),
                 engine.OnSecretEvent,
                 secretsSynced),
             configFile.WatchAsync(result => OnConfigChangedAsync(engine, result), stoppingToken));
@@ -174,6 +174,15 @@ internal sealed class SyncService(
             }
         }
     }
+
+    /// <summary>Managed Secrets only, delivered a page at a time; a page counts as one entry, so at most 8 x 500 listed
+    /// Secrets wait for the cache at once (the list pauses until it catches up).</summary>
+    private static readonly ReflectorOptions SecretWatch = new()
+    {
+        LabelSelector = $"{Annotations.ManagedByLabel}={Annotations.ManagedByValue}",
+        DeliverPages = true,
+        ChannelCapacity = 8,
+    };
 
     private static IReadOnlyDictionary<string, string>? ManagedKeyDigests(ClusterState cluster, NamespacedName secret) =>
         cluster.Find(secret) is { } entry && Annotations.IsManaged(entry.Secret.Labels) ? entry.KeyDigests : null;

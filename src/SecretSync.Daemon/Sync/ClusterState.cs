@@ -21,8 +21,8 @@ internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersi
 internal sealed class ClusterState(ContentHasher hasher)
 {
     private readonly ConcurrentDictionary<string, NamespaceInfo> _namespaces = new(StringComparer.Ordinal);
-    private ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
-    private ConcurrentDictionary<NamespacedName, ObservedEntry>? _relisting;
+    private readonly ConcurrentDictionary<NamespacedName, ObservedEntry> _secrets = new();
+    private HashSet<NamespacedName>? _relisted;
 
     /// <summary>The Secret "type" under which a single key is hashed, so a key digest never equals a content hash.</summary>
     private const string KeyDigestDomain = "secretsync.io/key-digest";
@@ -54,13 +54,23 @@ internal sealed class ClusterState(ContentHasher hasher)
 
     public ObservedEntry? Find(NamespacedName secret) => _secrets.GetValueOrDefault(secret);
 
-    public void ReplaceNamespaces(IEnumerable<Namespace> items)
+    /// <summary>Replaces the namespaces with a fresh list; returns true when what the daemon cares about changed.</summary>
+    public bool ReplaceNamespaces(IEnumerable<Namespace> items)
     {
-        _namespaces.Clear();
+        var changed = false;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            UpsertNamespace(item);
+            changed |= UpsertNamespace(item);
+            listed.Add(item.Metadata.Name ?? "");
         }
+
+        foreach (var name in _namespaces.Keys.Where(name => !listed.Contains(name)).ToList())
+        {
+            changed |= _namespaces.TryRemove(name, out _);
+        }
+
+        return changed;
     }
 
     /// <summary>Stores a namespace; returns true when what the daemon cares about (labels, opt-in) changed.</summary>
@@ -77,27 +87,38 @@ internal sealed class ClusterState(ContentHasher hasher)
 
     public bool RemoveNamespace(string name) => _namespaces.TryRemove(name, out _);
 
-    /// <summary>A re-list begins: pages that follow build a new cache, which replaces the current one when the re-list completes.</summary>
-    /// <remarks>Until then the current cache keeps answering, and pages of an abandoned re-list are dropped.</remarks>
-    public void BeginRelist() => _relisting = new();
+    /// <summary>A re-list begins: the pages that follow update the cache in place, and completing it drops what was not listed.</summary>
+    /// <remarks>Entries whose resourceVersion is unchanged are kept as they are, so a re-list of a converged fleet neither
+    /// re-hashes nor holds a second copy of the cache. A re-list that starts over forgets the names seen so far.</remarks>
+    public void BeginRelist() => _relisted = [];
 
     /// <summary>Adds one page of the re-list in progress.</summary>
     public void AddRelisted(IEnumerable<Secret> items)
     {
-        var building = _relisting ??= new();
+        var seen = _relisted ??= [];
         foreach (var item in items)
         {
-            var entry = ToEntry(item);
-            building[entry.Secret.Secret] = entry;
+            var name = new NamespacedName(item.Metadata.Namespace ?? "", item.Metadata.Name ?? "");
+            if (!_secrets.TryGetValue(name, out var known) || known.ResourceVersion != item.Metadata.ResourceVersion)
+            {
+                known = Observe(item);
+            }
+
+            seen.Add(known.Secret.Secret);
         }
     }
 
-    /// <summary>Completes a re-list with its last items (all of them when it came whole): the new cache replaces the old.</summary>
+    /// <summary>Completes a re-list with its last items (all of them when it came whole): Secrets not listed are forgotten.</summary>
     public void CompleteRelist(IEnumerable<Secret> items)
     {
         AddRelisted(items);
-        Volatile.Write(ref _secrets, _relisting!);
-        _relisting = null;
+        var seen = _relisted!;
+        foreach (var name in _secrets.Keys.Where(name => !seen.Contains(name)).ToList())
+        {
+            _secrets.TryRemove(name, out _);
+        }
+
+        _relisted = null;
     }
 
     /// <summary>Records a Secret as seen (from a watch or from a write's response) and returns the entry.</summary>

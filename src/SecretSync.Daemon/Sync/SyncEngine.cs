@@ -205,19 +205,13 @@ internal sealed class SyncEngine
     {
         var changed = change.Type switch
         {
-            ReflectorEventType.Relisted => Relist(change.Items),
+            ReflectorEventType.Relisted => Cluster.ReplaceNamespaces(change.Items),
             ReflectorEventType.Deleted => Cluster.RemoveNamespace(change.Object!.Metadata.Name ?? ""),
             _ => Cluster.UpsertNamespace(change.Object!),
         };
         if (changed)
         {
             Enqueue(WorkKey.Desired, AuditTriggers.Namespace);
-        }
-
-        bool Relist(IReadOnlyList<Namespace> items)
-        {
-            Cluster.ReplaceNamespaces(items);
-            return true;
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
-    public void Relist_InPages_KeepsTheOldCacheUntilComplete_ThenHoldsExactlyTheListedSecrets()
+    public void Relist_InPages_KeepsUnlistedSecretsUntilComplete_ThenHoldsExactlyTheListedSecrets()
     {
         var cluster = new ClusterState(new ContentHasher(Key));
         cluster.Observe(Managed("gone", "v1-password"));
@@ -56,14 +56,38 @@ public sealed class ClusterStateTests
 
         cluster.BeginRelist();
         cluster.AddRelisted([Managed("stale", "v1-password")]);
-        cluster.BeginRelist(); // the list started over: the page above is void
-        cluster.AddRelisted([Managed("team-a", "v2-password")]);
+        cluster.BeginRelist(); // the list started over: what the page above listed must be listed again
+        cluster.AddRelisted([Managed("team-a", "v2-password", resourceVersion: "2")]);
 
         Assert.NotNull(cluster.Find(new NamespacedName("gone", "db")));
         cluster.CompleteRelist([Managed("team-b", "v1-password")]);
 
         Assert.Equal(["team-a", "team-b"], cluster.ManagedSecrets.Select(e => e.Secret.Secret.Namespace).Order(StringComparer.Ordinal));
         Assert.Equal(cluster.Observe(Managed("x", "v2-password")).Secret.DataHash, cluster.Find(new NamespacedName("team-a", "db"))!.Secret.DataHash);
+    }
+
+    [Fact]
+    public void Relist_OfAnUnchangedSecret_KeepsItsCachedEntry()
+    {
+        var cluster = new ClusterState(new ContentHasher(Key));
+        var cached = cluster.Observe(Managed("team-a", "v1-password"));
+
+        cluster.BeginRelist();
+        cluster.CompleteRelist([Managed("team-a", "v1-password")]);
+
+        Assert.Same(cached, cluster.Find(new NamespacedName("team-a", "db")));
+    }
+
+    [Fact]
+    public void ReplaceNamespaces_ReportsAChangeOnlyWhenAnOptInOrLabelChangedOrANamespaceWent()
+    {
+        var cluster = new ClusterState(new ContentHasher(Key));
+        Assert.True(cluster.ReplaceNamespaces([OptedIn("team-a", "db"), OptedIn("team-b", "db")]));
+
+        Assert.False(cluster.ReplaceNamespaces([OptedIn("team-a", "db"), OptedIn("team-b", "db")]));
+        Assert.True(cluster.ReplaceNamespaces([OptedIn("team-a", "db"), OptedIn("team-b", "db,tls")]));
+        Assert.True(cluster.ReplaceNamespaces([OptedIn("team-a", "db")]));
+        Assert.Equal(["team-a"], cluster.Namespaces.Select(n => n.Name));
     }
 
     [Fact]
@@ -92,7 +116,12 @@ public sealed class ClusterStateTests
         Assert.Same(again, pool.String(new string('x', 3)));
     }
 
-    private static Secret Managed(string ns, string password, string note = "app", (string Key, string Value)? extra = null)
+    private static Namespace OptedIn(string name, string bundles) => new()
+    {
+        Metadata = new ObjectMeta { Name = name, Annotations = new Dictionary<string, string> { [Annotations.Bundles] = bundles } },
+    };
+
+    private static Secret Managed(string ns, string password, string note = "app", (string Key, string Value)? extra = null, string resourceVersion = "1")
     {
         var annotations = new Dictionary<string, string>
         {
@@ -111,7 +140,7 @@ public sealed class ClusterStateTests
             {
                 Name = "db",
                 Namespace = ns,
-                ResourceVersion = "1",
+                ResourceVersion = resourceVersion,
                 Labels = new Dictionary<string, string> { [Annotations.ManagedByLabel] = Annotations.ManagedByValue },
                 Annotations = annotations,
             },
