@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SecretSync.Core.Audit;
 using SecretSync.Integration.Tests.Restarts;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Chart;
 

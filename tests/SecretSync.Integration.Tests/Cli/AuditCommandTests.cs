@@ -3,8 +3,8 @@ using SecretSync.Audit.FileChain;
 using SecretSync.Audit.Postgres;
 using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 

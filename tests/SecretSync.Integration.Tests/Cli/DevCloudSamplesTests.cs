@@ -1,5 +1,5 @@
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 

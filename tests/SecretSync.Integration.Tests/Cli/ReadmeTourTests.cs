@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using SecretSync.Audit.Postgres;
 using SecretSync.DevStack;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Fleet;
 

@@ -1,6 +1,6 @@
 using SecretSync.DevStack.Hosting;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Fleet;
 

@@ -1,7 +1,7 @@
 using SecretSync.Core.Audit;
 using SecretSync.DevStack.Hosting;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Resilience;
@@ -9,14 +9,7 @@ namespace SecretSync.Integration.Tests.Resilience;
 /// <summary>The API server sheds load, fails writes, drops watches and compacts history; the daemon backs off and converges.</summary>
 public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
 {
-    private const string Bundles = """
-        bundles:
-          app:
-            provider: vault-main
-            secrets:
-              - source: app/db
-                target: db-credentials
-        """;
+    private static readonly string Bundles = SyncScenario.OpenBundle("app", ("app/db", "db-credentials"));
 
     private static readonly string[] Namespaces = ["app-0", "app-1", "app-2"];
 
@@ -59,15 +52,7 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
     public async Task ThrottledAndFailingSecretWrites_AreRetriedWithBackOff_AndConvergeWithOneWriteEach()
     {
         await using var cluster = await TestCluster.StartAsync();
-        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = "pw-k8s-faults" });
-        foreach (var ns in Namespaces)
-        {
-            cluster.Namespace(ns);
-        }
-
-        cluster.WriteConfig(Bundles);
-        var daemon = cluster.StartDaemon();
-        await daemon.WaitLeadingAsync();
+        var daemon = await StartLeadingAsync(cluster, "pw-k8s-faults");
         var mark = ResilienceHistory.Mark(cluster.Kubernetes);
         var retryAfter = TimeSpan.FromSeconds(2);
 
@@ -131,15 +116,7 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
     public async Task DroppedWatches_AreResumed_AndLaterAnnotationsStillSync()
     {
         await using var cluster = await TestCluster.StartAsync();
-        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = "pw-watch" });
-        foreach (var ns in Namespaces)
-        {
-            cluster.Namespace(ns);
-        }
-
-        cluster.WriteConfig(Bundles);
-        var daemon = cluster.StartDaemon();
-        await daemon.WaitLeadingAsync();
+        var daemon = await StartLeadingAsync(cluster, "pw-watch");
         await Eventually.TrueAsync(() => cluster.Kubernetes.OpenWatches >= 2, "the daemon's watches open");
         var watchesBefore = cluster.Kubernetes.Requests.CountWhere(r => r.Verb == "watch");
 
@@ -165,15 +142,7 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
     public async Task ExpiredWatchHistory_LeadsToARelist_AndLaterAnnotationsStillSync()
     {
         await using var cluster = await TestCluster.StartAsync();
-        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = "pw-gone" });
-        foreach (var ns in Namespaces)
-        {
-            cluster.Namespace(ns);
-        }
-
-        cluster.WriteConfig(Bundles);
-        var daemon = cluster.StartDaemon();
-        await daemon.WaitLeadingAsync();
+        var daemon = await StartLeadingAsync(cluster, "pw-gone");
         await Eventually.TrueAsync(() => cluster.Kubernetes.OpenWatches >= 2, "the daemon's watches open");
         var listsBefore = cluster.Kubernetes.Requests.CountWhere(r => r.Verb == "list" && r.Path == "/api/v1/namespaces");
 
@@ -199,5 +168,20 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
         await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Namespace == "app-2", "app-2 created on the new watch");
         Assert.Equal(3, daemon.Audit.Count(e => e.Action == AuditActions.Created));
         Assert.DoesNotContain(daemon.Audit, e => e.Action is AuditActions.Pruned or AuditActions.Revoked);
+    }
+
+    /// <summary>Seeds one source and three namespaces that have not opted in, and starts a daemon that leads.</summary>
+    private static async Task<DaemonProcess> StartLeadingAsync(TestCluster cluster, string password)
+    {
+        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = password });
+        foreach (var ns in Namespaces)
+        {
+            cluster.Namespace(ns);
+        }
+
+        cluster.WriteConfig(Bundles);
+        var daemon = cluster.StartDaemon();
+        await daemon.WaitLeadingAsync();
+        return daemon;
     }
 }

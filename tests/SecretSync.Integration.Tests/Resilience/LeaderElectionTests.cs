@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SecretSync.Core.Audit;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Resilience;
@@ -10,14 +10,7 @@ namespace SecretSync.Integration.Tests.Resilience;
 /// <remarks>The harness configures leaseDuration 3 s, renewDeadline 2 s, retryPeriod 500 ms.</remarks>
 public sealed class LeaderElectionTests(ITestOutputHelper output)
 {
-    private const string Bundles = """
-        bundles:
-          app:
-            provider: vault-main
-            secrets:
-              - source: app/db
-                target: db-credentials
-        """;
+    private static readonly string Bundles = SyncScenario.OpenBundle("app", ("app/db", "db-credentials"));
 
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 

@@ -8,16 +8,7 @@ namespace SecretSync.Integration.Tests.Resilience;
 /// <summary>What an operator scrapes and asks: <c>/metrics</c> in Prometheus text format and <c>/status</c> JSON, never a value.</summary>
 public sealed class ObservabilityTests(ITestOutputHelper output)
 {
-    private const string Bundles = """
-        bundles:
-          app:
-            provider: vault-main
-            secrets:
-              - source: app/db
-                target: db-credentials
-              - source: app/api
-                target: api-key
-        """;
+    private static readonly string Bundles = SyncScenario.OpenBundle("app", ("app/db", "db-credentials"), ("app/api", "api-key"));
 
     private static readonly string[] Values = ["pw-metrics-v1", "pw-metrics-v2", "api-metrics-v1"];
 

@@ -17,16 +17,7 @@ namespace SecretSync.Integration.Tests.Resilience;
 /// </remarks>
 public abstract class ProviderOutageTests(ITestOutputHelper output)
 {
-    private const string Bundles = """
-        bundles:
-          app:
-            provider: vault-main
-            secrets:
-              - source: app/db
-                target: db-credentials
-              - source: app/api
-                target: api-key
-        """;
+    private static readonly string Bundles = SyncScenario.OpenBundle("app", ("app/db", "db-credentials"), ("app/api", "api-key"));
 
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(16);
     private static readonly string[] Namespaces = ["app-0", "app-1", "app-2"];

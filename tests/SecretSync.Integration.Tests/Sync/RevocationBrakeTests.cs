@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SecretSync.Core.Audit;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Sync;
 

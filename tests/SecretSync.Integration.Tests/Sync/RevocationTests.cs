@@ -1,7 +1,7 @@
 using SecretSync.Core.Audit;
 using SecretSync.Core.Model;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Sync;
 

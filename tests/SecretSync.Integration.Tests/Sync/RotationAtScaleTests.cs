@@ -1,7 +1,7 @@
 using System.Globalization;
 using SecretSync.Core.Audit;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Sync;

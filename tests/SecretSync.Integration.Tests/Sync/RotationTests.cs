@@ -1,6 +1,6 @@
 using SecretSync.Core.Audit;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Sync;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using SecretSync.Core.Audit;
 using SecretSync.DevStack.Hosting;
-using SecretSync.Testing.Cluster;
 using SecretSync.Testing;
+using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Sync;
 
