@@ -279,9 +279,9 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
             {
                 var events = _buffer.PeekOldest();
                 SyncDropped();
-                for (var i = 0; i < events.Count; i += _options.BatchSize)
+                foreach (var chunk in events.Chunk(_options.BatchSize))
                 {
-                    if (!await TryInsertAsync(events.GetRange(i, Math.Min(_options.BatchSize, events.Count - i))).ConfigureAwait(false))
+                    if (!await TryInsertAsync(chunk).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -332,7 +332,7 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    private async Task<bool> TryInsertAsync(List<AuditEvent> events)
+    private async Task<bool> TryInsertAsync(IReadOnlyList<AuditEvent> events)
     {
         try
         {
@@ -411,9 +411,9 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
             return;
         }
 
-        for (var i = 0; i < events.Count; i += _options.BatchSize)
+        foreach (var chunk in events.Chunk(_options.BatchSize))
         {
-            await InsertAsync(events.GetRange(i, Math.Min(_options.BatchSize, events.Count - i)), cancellationToken).ConfigureAwait(false);
+            await InsertAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
 
         if (events.Count > 0)
@@ -423,7 +423,7 @@ public sealed class PostgresSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    private async Task InsertAsync(List<AuditEvent> events, CancellationToken cancellationToken)
+    private async Task InsertAsync(IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(InsertSql);
         var p = command.Parameters;
