@@ -98,15 +98,18 @@ public static class AuditActions
     /// <summary>A configuration was loaded.</summary>
     public const string ConfigLoaded = "config-loaded";
 
-    /// <summary>The revocation brake engaged.</summary>
+    /// <summary>The delete guard holds a revocation.</summary>
     public const string RevocationPaused = "revocation-paused";
+
+    /// <summary>The delete guard holds a prune.</summary>
+    public const string PrunePaused = "prune-paused";
 
     /// <summary>Workloads were restarted after a rotation.</summary>
     public const string Restarted = "restarted";
 
     /// <summary>Every action, for validating filters.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Created, Updated, Revoked, Pruned, Restored, Conflict, Denied, Failed, ConfigRejected, ConfigLoaded, RevocationPaused, Restarted];
+        [Created, Updated, Revoked, Pruned, Restored, Conflict, Denied, Failed, ConfigRejected, ConfigLoaded, RevocationPaused, PrunePaused, Restarted];
 }
 
 /// <summary>The audit <c>trigger</c> values: what made the daemon act.</summary>

@@ -342,7 +342,7 @@ public static class ConfigLoader
     private static SyncSettings ReadSync(Section sync)
     {
         var defaults = new SyncSettings();
-        var brake = sync.Map("revocationBrake", ["share", "count"]);
+        var brake = sync.Map("revocationBrake", ["share", "count", "window"]);
         var kubernetes = sync.Map("kubernetes", ["qps", "burst", "rateLimit"]);
         return new SyncSettings
         {
@@ -354,6 +354,7 @@ public static class ConfigLoader
             {
                 Share = brake.Number("share", defaults.RevocationBrake.Share, v => v is >= 0 and <= 1, "a number from 0 to 1"),
                 Count = brake.Int("count", defaults.RevocationBrake.Count, 0, int.MaxValue),
+                Window = brake.Duration("window", defaults.RevocationBrake.Window),
             },
             Concurrency = sync.Int("concurrency", defaults.Concurrency, 1, 1024),
             Kubernetes = new KubernetesClientSettings

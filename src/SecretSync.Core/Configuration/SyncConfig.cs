@@ -88,7 +88,7 @@ public sealed record SyncSettings
     /// <value><see cref="VersionDeletedPolicy.Previous"/>.</value>
     public VersionDeletedPolicy OnVersionDeleted { get; init; } = VersionDeletedPolicy.Previous;
 
-    /// <summary>The mass-revocation brake.</summary>
+    /// <summary>The delete guard's thresholds: every revocation and prune counts against them.</summary>
     public RevocationBrakeSettings RevocationBrake { get; init; } = new();
 
     /// <summary>How many reconciles run at once.</summary>
@@ -103,16 +103,20 @@ public sealed record SyncSettings
     public double ProviderQps { get; init; } = 20;
 }
 
-/// <summary>Thresholds of the mass-revocation brake; both must be exceeded to engage it.</summary>
+/// <summary>Thresholds of the delete guard (the brake); both must be exceeded inside the window to hold deletions.</summary>
 public sealed record RevocationBrakeSettings
 {
-    /// <summary>Share of distinct sources that may turn absent in one cycle, in [0, 1].</summary>
+    /// <summary>Share of managed Secrets that may be deleted (revoked or pruned) inside the window, in [0, 1].</summary>
     /// <value>0.10.</value>
     public double Share { get; init; } = 0.10;
 
-    /// <summary>Number of sources that may turn absent in one cycle.</summary>
+    /// <summary>Number of managed Secrets that may be deleted inside the window.</summary>
     /// <value>3.</value>
     public int Count { get; init; } = 3;
+
+    /// <summary>The sliding window deletions are counted over.</summary>
+    /// <value>10 minutes.</value>
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Kubernetes API client rate limit.</summary>

@@ -38,6 +38,10 @@ public static class Annotations
     /// (<c>db=1a2b…,api=3c4d…</c>); never a value.</summary>
     public const string RestartedFor = Prefix + "restarted-for";
 
+    /// <summary>On the daemon's Lease: the hold id of deletions an operator approved (<c>secretsync revocations approve</c>).</summary>
+    /// <remarks>Whoever may patch the Lease may approve: the cluster's RBAC decides, not possession of the id.</remarks>
+    public const string ApproveDeletions = Prefix + "approve-deletions";
+
     /// <summary>The label that marks a Secret as written by SecretSync; without it a Secret is never touched.</summary>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
 

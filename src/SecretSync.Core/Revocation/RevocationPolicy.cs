@@ -16,14 +16,11 @@ public enum RevocationAction
     /// <summary>Only the newest version is gone: sync the newest live version instead.</summary>
     FallBack,
 
-    /// <summary>The source is gone and policy says delete: revoke its targets.</summary>
+    /// <summary>The source is gone and policy says delete: revoke its targets, through the <see cref="DeleteGuard"/>.</summary>
     Revoke,
 
     /// <summary>The source is gone and policy says retain: keep the targets with their last value.</summary>
     Retain,
-
-    /// <summary>The source is gone, but the brake holds revocations until it clears or an operator approves.</summary>
-    Paused,
 }
 
 /// <summary>The decision for one source.</summary>
@@ -33,28 +30,20 @@ public enum RevocationAction
 /// <param name="Version">For <see cref="RevocationAction.FallBack"/>, the version to read.</param>
 public sealed record RevocationDecision(SourceRef Source, RevocationAction Action, string Reason, string? Version = null);
 
-/// <summary>Every source's decision for one cycle, and the brake's verdict.</summary>
-/// <param name="Decisions">One per source checked, in source order.</param>
-/// <param name="Brake">Whether revocations were held.</param>
-public sealed record RevocationPlan(IReadOnlyList<RevocationDecision> Decisions, BrakeStatus Brake);
-
-/// <summary>Decides revocations on evidence only, honouring <c>onSourceDeleted</c>, <c>onVersionDeleted</c> and the brake.</summary>
+/// <summary>Decides revocations on evidence only, honouring <c>onSourceDeleted</c> and <c>onVersionDeleted</c>.</summary>
+/// <remarks>Whether a revocation runs now is the <see cref="DeleteGuard"/>'s decision, taken with every other deletion.</remarks>
 public static class RevocationPolicy
 {
     /// <summary>Decides what happens to each source's targets after a cycle.</summary>
     /// <param name="settings">The sync settings with the policies and brake thresholds.</param>
     /// <param name="outcomes">The version check (or read) outcome of every distinct source this cycle.</param>
-    /// <param name="approvalToken">An operator's approval of held revocations, if any.</param>
-    public static RevocationPlan Decide(SyncSettings settings, IReadOnlyDictionary<SourceRef, VersionResult> outcomes, string? approvalToken = null)
+    /// <returns>One decision per source, in source order.</returns>
+    public static IReadOnlyList<RevocationDecision> Decide(SyncSettings settings, IReadOnlyDictionary<SourceRef, VersionResult> outcomes)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(outcomes);
 
-        var ordered = outcomes.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
-        var gone = ordered.Where(o => IsGone(settings, o.Value)).Select(o => o.Key).ToList();
-        var brake = new RevocationBrake(settings.RevocationBrake).Evaluate(outcomes.Count, gone, approvalToken);
-        var decisions = ordered.Select(o => Decide(settings, o.Key, o.Value, brake)).ToList();
-        return new RevocationPlan(decisions, brake);
+        return [.. outcomes.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal).Select(o => Decide(settings, o.Key, o.Value))];
     }
 
     /// <summary>The version-check view of a read: data read means present.</summary>
@@ -71,7 +60,7 @@ public static class RevocationPolicy
         result is VersionResult.Absent { Absence: var absence }
         && (absence.IsWholeSource || settings.OnVersionDeleted == VersionDeletedPolicy.Revoke);
 
-    private static RevocationDecision Decide(SyncSettings settings, SourceRef source, VersionResult result, BrakeStatus brake)
+    private static RevocationDecision Decide(SyncSettings settings, SourceRef source, VersionResult result)
     {
         switch (result)
         {
@@ -90,10 +79,7 @@ public static class RevocationPolicy
                     return new RevocationDecision(source, RevocationAction.Retain, $"{evidence}; retained by onSourceDeleted: retain");
                 }
 
-                return brake.Holds
-                    ? new RevocationDecision(source, RevocationAction.Paused,
-                        $"{evidence}; revocation paused: {brake.AbsentSources} of {brake.DistinctSources} sources absent (approve with token {brake.ApprovalToken})")
-                    : new RevocationDecision(source, RevocationAction.Revoke, evidence);
+                return new RevocationDecision(source, RevocationAction.Revoke, evidence);
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
         }

@@ -65,11 +65,15 @@ internal sealed class SyncService(
         using var metrics = new SyncMetrics(
             () => cluster.ManagedCount,
             () => _queue?.Depth ?? 0,
-            () => runtime.LastFullSync?.ToUnixTimeMilliseconds() / 1000.0,
+            () => runtime.LastSuccessfulSync?.ToUnixTimeMilliseconds() / 1000.0,
             () => engine?.BrakeHolds == true ? 1 : 0,
-            () => runtime.IsLeader ? 1 : 0);
+            () => runtime.IsLeader ? 1 : 0,
+            () => engine?.Deletions?.Held.Count ?? 0,
+            () => runtime.IsLeader ? engine?.NotConverged ?? 0 : 0,
+            () => runtime.IsLeader && engine?.Config is { } current ? current.Providers.Keys.Select(p => (p, engine.IsProviderUp(p))) : []);
         using var restartMetrics = new RestartMetrics(() => _restarter?.PendingCount ?? 0, () => _restarter?.RestartingCount ?? 0);
-        engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, time, loggers.CreateLogger<SyncEngine>());
+        var approvals = new LeaseApprovals(kube.Leases, leaseNamespace, initialConfig.LeaderElection.LeaseName);
+        engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, approvals, time, loggers.CreateLogger<SyncEngine>());
         runtime.Engine = engine;
         await engine.ApplyConfigAsync(initialConfig, AuditTriggers.Startup);
         audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Startup, Detail = $"loaded {configFile.Path}" });
@@ -117,6 +121,7 @@ internal sealed class SyncService(
         engine.Rotations = restarter;
         _restarter = restarter;
         var restarting = restarter.RunAsync(term);
+        runtime.LeadingSince = time.GetUtcNow();
         runtime.IsLeader = true;
         var workers = queue.RunAsync(engine.HandleAsync, term);
         try
@@ -124,9 +129,16 @@ internal sealed class SyncService(
             engine.RefreshDesired(AuditTriggers.Startup);
             engine.ScheduleFullSync(AuditTriggers.Startup);
             await WaitIdleAsync(queue, term);
+            engine.NoteCycle();
             runtime.FirstSyncDone = true;
-            runtime.LastFullSync = time.GetUtcNow();
-            _logger.LogInformation("First full sync done: {Secrets} managed Secrets.", engine.Cluster.ManagedCount);
+            if (runtime.ConvergedThisTerm)
+            {
+                _logger.LogInformation("First full sync done: {Secrets} managed Secrets.", engine.Cluster.ManagedCount);
+            }
+            else
+            {
+                _logger.LogWarning("First full pass finished without converging: {Readiness}. Not ready until it converges; the last good Secrets stay.", runtime.Readiness);
+            }
 
             while (!term.IsCancellationRequested)
             {

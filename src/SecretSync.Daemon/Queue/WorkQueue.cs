@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace SecretSync.Daemon.Queue;
 
 /// <summary>What a work item handler reports back to the queue.</summary>
-internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter = null)
+internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter = null, bool Recheck = false)
 {
     public static WorkResult Done { get; } = new(true);
 
@@ -12,6 +12,9 @@ internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter 
 
     /// <summary>Done, but do not run the key again before <paramref name="wait"/> has passed (an authority's Retry-After).</summary>
     public static WorkResult HoldOff(TimeSpan wait) => new(true, wait);
+
+    /// <summary>Done for now, but run the key again after <paramref name="wait"/>, or sooner if queued meanwhile (something is awaited, such as an approval).</summary>
+    public static WorkResult RecheckIn(TimeSpan wait) => new(true, wait, Recheck: true);
 }
 
 /// <summary>Back-off for failing keys: exponential from <see cref="Initial"/> to <see cref="Maximum"/>, with jitter.</summary>
@@ -206,7 +209,11 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
             {
                 _failures.Remove(key);
                 _notBefore.Remove(key);
-                if (result.RetryAfter is { } wait && wait > TimeSpan.Zero)
+                if (result.Recheck)
+                {
+                    retryIn = again is null ? result.RetryAfter : null;
+                }
+                else if (result.RetryAfter is { } wait && wait > TimeSpan.Zero)
                 {
                     _notBefore[key] = _time.GetUtcNow() + wait;
                     retryIn = again is null ? null : wait;

@@ -10,14 +10,41 @@ public sealed record TargetStatus(
 /// <summary>What one source looks like for <c>/status</c>.</summary>
 public sealed record SourceStatus(string Provider, string Path, string? CurrentVersion, string State, DateTimeOffset? LastChecked, string? LastError);
 
+/// <summary>A deletion the delete guard holds, for <c>/status</c>.</summary>
+public sealed record HeldDeletion(string Namespace, string Secret, string Cause, string? Bundle, string Reason);
+
+/// <summary>The delete guard's state for <c>/status</c>.</summary>
+/// <param name="Holding">Deletions wait for an approval or for their cause to clear.</param>
+/// <param name="HoldId">The id to approve, while holding.</param>
+/// <param name="Summary">Counts and thresholds, while holding.</param>
+/// <param name="Approve">The command that approves this hold (it patches the daemon's Lease: RBAC decides who may).</param>
+/// <param name="Held">Exactly the held deletions.</param>
+public sealed record DeleteGuardStatus(bool Holding, string? HoldId, string? Summary, string? Approve, IReadOnlyList<HeldDeletion> Held);
+
 /// <summary>The JSON document served on <c>/status</c>.</summary>
+/// <param name="Cluster">The configured cluster name.</param>
+/// <param name="Instance">This replica.</param>
+/// <param name="Leader">This replica holds the Lease and writes.</param>
+/// <param name="Ready">What <c>/readyz</c> answers.</param>
+/// <param name="Readiness">Why, in one line.</param>
+/// <param name="LastSuccessfulSync">When a cycle last ended with every provider answering and no target failing.</param>
+/// <param name="Providers">Per provider: whether its last version check or read succeeded.</param>
+/// <param name="NotConverged">Desired targets that do not carry their source yet (failing, in conflict or not written).</param>
+/// <param name="DeleteGuard">Deletions held by the delete guard.</param>
+/// <param name="Sources">Per source: version, state, last check and error.</param>
+/// <param name="Targets">Per target: version, last sync and error.</param>
+/// <param name="Denied">Requests the tenancy guard refused.</param>
+/// <param name="Conflicts">Secret names claimed by several requested bundles.</param>
 public sealed record DaemonStatus(
     string Cluster,
     string Instance,
     bool Leader,
     bool Ready,
-    DateTimeOffset? LastFullSync,
-    string? RevocationBrake,
+    string Readiness,
+    DateTimeOffset? LastSuccessfulSync,
+    IReadOnlyDictionary<string, bool> Providers,
+    int NotConverged,
+    DeleteGuardStatus DeleteGuard,
     IReadOnlyList<SourceStatus> Sources,
     IReadOnlyList<TargetStatus> Targets,
     IReadOnlyList<string> Denied,

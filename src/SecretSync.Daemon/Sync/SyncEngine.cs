@@ -44,7 +44,7 @@ internal sealed record SourceState(VersionResult? Last, RevocationDecision? Deci
 /// Rules it keeps (DESIGN §3): one provider read per distinct source per change, however many namespaces use it;
 /// a Kubernetes write only when the keyed content hash or the source metadata differs; never touching a
 /// Secret without the managed-by label; deleting only on the authority's positive evidence, decided per cycle
-/// with the mass-revocation brake; provider errors keep the last good Secret.
+/// with every deletion (revocations and prunes) passing the delete guard; provider errors keep the last good Secret.
 /// </remarks>
 internal sealed class SyncEngine
 {
@@ -58,17 +58,24 @@ internal sealed class SyncEngine
     private readonly ConcurrentDictionary<NamespacedName, string> _applied = new();
     private readonly ConcurrentDictionary<NamespacedName, byte> _deleting = new();
     private readonly ConcurrentDictionary<string, string> _reported = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, BrakeStatus> _brakes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _pushLive = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _restedPolls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _providerUp = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<NamespacedName, byte> _failing = new();
+    private long _lastCleanSync = long.MinValue;
+    private readonly DeleteGuard _guard;
+    private readonly IDeletionApprovals _approvals;
     private DesiredPlan? _plan;
     private int _generation;
-    private string? _approvalToken;
+    private GuardVerdict? _verdict;
+    private string? _ignoredApproval;
 
     public SyncEngine(
         KubernetesClient kube, ClusterState cluster, ProviderConnections providers, AuditTrail audit, StatusBoard status,
-        SyncMetrics metrics, TimeProvider time, ILogger<SyncEngine> logger)
+        SyncMetrics metrics, IDeletionApprovals approvals, TimeProvider time, ILogger<SyncEngine> logger)
     {
+        _guard = new DeleteGuard(time);
+        _approvals = approvals;
         _kube = kube;
         Cluster = cluster;
         _providers = providers;
@@ -93,11 +100,35 @@ internal sealed class SyncEngine
 
     public SyncConfig? Config => Plan?.Config;
 
-    public bool BrakeHolds => _brakes.Values.Any(b => b.Holds);
+    /// <summary>The delete guard's last verdict; holding while <see cref="GuardVerdict.Holds"/>.</summary>
+    public GuardVerdict? Deletions => Volatile.Read(ref _verdict);
 
-    public string? BrakeSummary => _brakes.Values.FirstOrDefault(b => b.Holds) is { } brake
-        ? $"holding revocations: {brake.AbsentSources} of {brake.DistinctSources} sources absent; approve with token {brake.ApprovalToken}"
-        : null;
+    public bool BrakeHolds => Deletions?.Holds == true;
+
+    /// <summary>When a cycle last ended with every provider answering and no target failing; null before the first.</summary>
+    /// <remarks>Conflicts with unmanaged Secrets and denied requests are a tenant's doing, not failures, and do not count.</remarks>
+    public DateTimeOffset? LastCleanSync => Interlocked.Read(ref _lastCleanSync) is var ticks && ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    /// <summary>Whether <paramref name="provider"/>'s last version check (or read) succeeded; false before its first.</summary>
+    public bool IsProviderUp(string provider) => _providerUp.GetValueOrDefault(provider);
+
+    /// <summary>Desired targets that do not carry their source yet: failing, in conflict, or not written so far.</summary>
+    public int NotConverged => Plan is { } plan ? plan.Desired.Targets.Keys.Count(k => Status.FindTarget(k) is not { LastError: null, SourceVersion: not null }) : 0;
+
+    /// <summary>Desired targets whose last write or read failed.</summary>
+    public int Failing => _failing.Count;
+
+    /// <summary>Records the moment as a clean sync when every provider answers and no target is failing.</summary>
+    public void NoteCycle()
+    {
+        if (Plan is { } plan && _failing.IsEmpty && plan.Config.Providers.Keys.All(IsProviderUp))
+        {
+            Interlocked.Exchange(ref _lastCleanSync, _time.GetUtcNow().UtcTicks);
+        }
+    }
+
+    /// <summary>How often held deletions look again for an approval or for their cause to clear.</summary>
+    public static readonly TimeSpan HoldRecheck = TimeSpan.FromSeconds(3);
 
     /// <summary>While a change stream is live, only every this many scheduled polls runs: a safety net for a missed event.</summary>
     public const int PollsRestedWhilePushLive = 10;
@@ -125,23 +156,6 @@ internal sealed class SyncEngine
     public bool IsPushLive(string provider) => _pushLive.GetValueOrDefault(provider);
 
     public void SetPushLive(string provider, bool live) => _pushLive[provider] = live;
-
-    /// <summary>Approves revocations held by the brake, if the token matches the one the brake showed.</summary>
-    public bool Approve(string token)
-    {
-        if (!_brakes.Values.Any(b => b.Engaged && b.ApprovalToken == token))
-        {
-            return false;
-        }
-
-        _approvalToken = token;
-        foreach (var provider in _brakes.Keys)
-        {
-            Enqueue(WorkKey.ForPoll(provider), AuditTriggers.Manual);
-        }
-
-        return true;
-    }
 
     /// <summary>Installs a validated configuration (start-up or reload) and schedules what it changes.</summary>
     public async Task ApplyConfigAsync(SyncConfig config, string trigger)
@@ -315,6 +329,11 @@ internal sealed class SyncEngine
         }
 
         Status.RetainSources(plan.Desired.Sources.Keys.ToHashSet());
+        foreach (var stale in _failing.Keys.Where(k => !plan.Desired.Targets.ContainsKey(k)))
+        {
+            _failing.TryRemove(stale, out _);
+        }
+
         ReportRequests(plan, trigger);
         return WorkResult.Done;
     }
@@ -397,11 +416,10 @@ internal sealed class SyncEngine
         var outcomes = paths.ToDictionary(
             path => new SourceRef(provider, path),
             path => results.TryGetValue(path, out var result) ? result : new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "provider returned no result for this path")));
-        var decision = RevocationPolicy.Decide(plan.Config.Sync, outcomes, _approvalToken);
-        _brakes[provider] = decision.Brake;
+        var decisions = RevocationPolicy.Decide(plan.Config.Sync, outcomes);
         var now = _time.GetUtcNow();
         var failed = 0;
-        foreach (var choice in decision.Decisions)
+        foreach (var choice in decisions)
         {
             var outcome = outcomes[choice.Source];
             var before = _sources.GetValueOrDefault(choice.Source) ?? SourceState.Unknown;
@@ -427,19 +445,6 @@ internal sealed class SyncEngine
             }
 
             Clear($"failed/{choice.Source}");
-            if (choice.Action == RevocationAction.Paused)
-            {
-                ReportOnce($"paused/{choice.Source}", decision.Brake.ApprovalToken ?? "", () => _audit.Record(AuditActions.RevocationPaused, AuditOutcomes.Skipped, e => e with
-                {
-                    Trigger = trigger,
-                    Provider = provider,
-                    Source = choice.Source.Path,
-                    Detail = choice.Reason,
-                }));
-                continue;
-            }
-
-            Clear($"paused/{choice.Source}");
             var versionMoved = before.CurrentVersion != after.CurrentVersion;
             var decisionMoved = before.Decision?.Action != choice.Action || before.Decision?.Version != choice.Version;
             if (versionMoved || decisionMoved || before.VerifiedGeneration != plan.Generation)
@@ -449,10 +454,8 @@ internal sealed class SyncEngine
         }
 
         _metrics.ProviderChecks.Add(1, new("provider", provider), new("result", failed == 0 ? "ok" : "partial"));
-        if (!decision.Brake.Engaged)
-        {
-            _approvalToken = null;
-        }
+        _providerUp[provider] = failed == 0;
+        NoteCycle();
 
         await RecheckConflictsAsync(plan, provider, trigger, cancellationToken);
 
@@ -503,11 +506,11 @@ internal sealed class SyncEngine
         switch (state.Decision?.Action)
         {
             case RevocationAction.Revoke:
-                return await RevokeAsync(sourceRef, targets, state.Decision, trigger, cancellationToken);
+                // Every deletion goes through the delete guard, which weighs it with all the others.
+                Enqueue(WorkKey.Prune, trigger);
+                return WorkResult.Done;
             case RevocationAction.Retain:
                 return await RetainAsync(targets, state.Decision, trigger, cancellationToken);
-            case RevocationAction.Paused:
-                return WorkResult.Done;
         }
 
         if (targets.Count == 0)
@@ -543,9 +546,10 @@ internal sealed class SyncEngine
                     Detail = "read failed; the last good Secrets stay",
                     LatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 }));
+                _providerUp[sourceRef.Provider] = false;
                 foreach (var target in targets)
                 {
-                    NoteTargetError(target, failed.Failure.ToString());
+                    NoteTargetError(target, failed.Failure.ToString(), failing: true);
                 }
 
                 return WorkResult.Retry(failed.Failure.RetryAfter);
@@ -576,6 +580,7 @@ internal sealed class SyncEngine
             });
         var allWritten = failures == 0;
         _sources[sourceRef] = allWritten ? state with { VerifiedGeneration = plan.Generation } : state;
+        NoteCycle();
         return allWritten ? WorkResult.Done : WorkResult.Retry();
     }
 
@@ -769,7 +774,7 @@ internal sealed class SyncEngine
         ReportOnce($"conflict/{target.Secret}", "", () =>
         {
             _metrics.Sync(AuditActions.Conflict, AuditOutcomes.Skipped);
-            NoteTargetError(target, reason);
+            NoteTargetError(target, reason, failing: false);
             _audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => e with
             {
                 Trigger = trigger,
@@ -784,7 +789,7 @@ internal sealed class SyncEngine
 
     private void AuditTargetFailure(DesiredTarget target, SourceVersion version, string trigger, string error)
     {
-        NoteTargetError(target, error);
+        NoteTargetError(target, error, failing: true);
         ReportOnce($"failed/{target.Secret}", error, () =>
         {
             _metrics.Sync(AuditActions.Failed, AuditOutcomes.Failure);
@@ -802,34 +807,29 @@ internal sealed class SyncEngine
         });
     }
 
-    private void NoteTargetSynced(DesiredTarget target, string version) =>
-        Status.Target(new TargetStatus(target.Secret.Namespace, target.Secret.Name, target.Bundle, target.Source.Provider, target.Source.Path, version, _time.GetUtcNow(), null));
-
-    private void NoteTargetError(DesiredTarget target, string error)
+    private void NoteTargetSynced(DesiredTarget target, string version)
     {
+        _failing.TryRemove(target.Secret, out _);
+        Status.Target(new TargetStatus(target.Secret.Namespace, target.Secret.Name, target.Bundle, target.Source.Provider, target.Source.Path, version, _time.GetUtcNow(), null));
+    }
+
+    private void NoteTargetError(DesiredTarget target, string error, bool failing)
+    {
+        if (failing)
+        {
+            _failing[target.Secret] = 0;
+        }
+        else
+        {
+            _failing.TryRemove(target.Secret, out _);
+        }
+
         var previous = Status.FindTarget(target.Secret);
         Status.Target(new TargetStatus(target.Secret.Namespace, target.Secret.Name, target.Bundle, target.Source.Provider, target.Source.Path,
             previous?.SourceVersion, previous?.LastSync, error));
     }
 
     // ---- revocation and pruning ------------------------------------------------------------------------------
-
-    private async Task<WorkResult> RevokeAsync(SourceRef sourceRef, List<DesiredTarget> targets, RevocationDecision decision, string trigger, CancellationToken cancellationToken)
-    {
-        var ok = true;
-        foreach (var target in targets)
-        {
-            if (Cluster.Find(target.Secret) is not { } observed || !Annotations.IsManaged(observed.Secret.Labels)
-                || observed.Annotation(Annotations.Source) != sourceRef.Path || observed.Annotation(Annotations.Provider) != sourceRef.Provider)
-            {
-                continue;
-            }
-
-            ok &= await DeleteAndAuditAsync(observed, AuditActions.Revoked, trigger, decision.Reason, target.Bundle, cancellationToken);
-        }
-
-        return ok ? WorkResult.Done : WorkResult.Retry();
-    }
 
     private async Task<WorkResult> RetainAsync(List<DesiredTarget> targets, RevocationDecision decision, string trigger, CancellationToken cancellationToken)
     {
@@ -863,6 +863,7 @@ internal sealed class SyncEngine
         return WorkResult.Done;
     }
 
+    /// <summary>Makes the deletions the delete guard allows: revocations of absent sources and prunes of Secrets no longer desired.</summary>
     private async Task<WorkResult> PruneAsync(string trigger, CancellationToken cancellationToken)
     {
         if (Plan is not { } plan)
@@ -871,18 +872,101 @@ internal sealed class SyncEngine
         }
 
         var observed = Cluster.ManagedSecrets.ToDictionary(e => e.Secret.Secret);
-        var ok = true;
-        foreach (var decision in SecretPlanner.Prune(plan.Desired, observed.Values.Select(e => e.Secret)))
+        var wanted = WantedDeletions(plan, observed);
+        var settings = plan.Config.Sync.RevocationBrake;
+        var verdict = _guard.Evaluate(settings, wanted, observed.Count, approval: null);
+        if (verdict.Holds && await _approvals.ReadAsync(cancellationToken) is { } approval)
         {
-            ok &= await DeleteAndAuditAsync(observed[decision.Secret], AuditActions.Pruned, trigger, decision.Reason, decision.Bundle, cancellationToken);
+            verdict = _guard.Evaluate(settings, wanted, observed.Count, approval);
+            if (verdict.Holds && !string.Equals(Interlocked.Exchange(ref _ignoredApproval, approval), approval, StringComparison.Ordinal))
+            {
+                _logger.LogWarning("Delete guard: ignoring the approval on the Lease, which names no current hold; the deletions stay held.");
+            }
+        }
+
+        ReportHold(verdict, trigger);
+        var ok = true;
+        foreach (var deletion in verdict.Allowed)
+        {
+            ok &= await DeleteAndAuditAsync(observed[deletion.Secret], deletion, verdict.Approved, trigger, cancellationToken);
+        }
+
+        if (verdict.Holds)
+        {
+            return WorkResult.RecheckIn(HoldRecheck);
         }
 
         return ok ? WorkResult.Done : WorkResult.Retry();
     }
 
-    private async Task<bool> DeleteAndAuditAsync(ObservedEntry observed, string action, string trigger, string reason, string? bundle, CancellationToken cancellationToken)
+    /// <summary>Every deletion wanted now: targets of sources the authority says are gone, then managed Secrets no longer desired.</summary>
+    /// <remarks>Which source a target has comes from the configuration, never from the Secret's own annotations, so a tenant cannot opt out of a revocation.</remarks>
+    private List<Deletion> WantedDeletions(DesiredPlan plan, Dictionary<NamespacedName, ObservedEntry> observed)
+    {
+        var wanted = new List<Deletion>();
+        foreach (var (source, state) in _sources)
+        {
+            if (state.Decision is not { Action: RevocationAction.Revoke } decision)
+            {
+                continue;
+            }
+
+            wanted.AddRange(plan.BySource[source]
+                .Where(t => observed.ContainsKey(t.Secret))
+                .Select(t => new Deletion(t.Secret, DeletionCause.Revoked, t.Bundle, decision.Reason)));
+        }
+
+        wanted.AddRange(SecretPlanner.Prune(plan.Desired, observed.Values.Select(e => e.Secret))
+            .Select(p => new Deletion(p.Secret, DeletionCause.Pruned, p.Bundle, p.Reason)));
+        return wanted;
+    }
+
+    /// <summary>Audits each held deletion once per hold, logs the hold once, and forgets holds that ended.</summary>
+    private void ReportHold(GuardVerdict verdict, string trigger)
+    {
+        var before = Interlocked.Exchange(ref _verdict, verdict);
+        if (verdict.Holds && before?.HoldId != verdict.HoldId)
+        {
+            _logger.LogWarning(
+                "Delete guard {Summary}; nothing is deleted until the cause clears or an operator runs: secretsync revocations approve {HoldId}. Held: {Held}",
+                verdict.Summary, verdict.HoldId, string.Join(", ", verdict.Held.Take(20).Select(d => d.Secret)) + (verdict.Held.Count > 20 ? ", …" : ""));
+        }
+        else if (!verdict.Holds && before?.Holds == true && verdict.Approved)
+        {
+            _logger.LogInformation("Delete guard: hold {HoldId} approved by an operator.", before.HoldId);
+        }
+        else if (!verdict.Holds && before?.Holds == true)
+        {
+            _logger.LogInformation("Delete guard released hold {HoldId}: the wanted deletions fell back within the thresholds.", before.HoldId);
+        }
+
+        const string prefix = "held/";
+        var held = verdict.Held.Select(d => prefix + d.Secret).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _reported.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !held.Contains(k)))
+        {
+            _reported.TryRemove(gone, out _);
+        }
+
+        foreach (var deletion in verdict.Held)
+        {
+            ReportOnce(prefix + deletion.Secret, verdict.HoldId ?? "", () => _audit.Record(
+                deletion.Cause == DeletionCause.Revoked ? AuditActions.RevocationPaused : AuditActions.PrunePaused,
+                AuditOutcomes.Skipped,
+                e => e with
+                {
+                    Trigger = trigger,
+                    Namespace = deletion.Secret.Namespace,
+                    Secret = deletion.Secret.Name,
+                    Bundle = deletion.Bundle,
+                    Detail = $"{deletion.Reason}; held by the delete guard: {verdict.Summary}; approve with: secretsync revocations approve {verdict.HoldId}",
+                }));
+        }
+    }
+
+    private async Task<bool> DeleteAndAuditAsync(ObservedEntry observed, Deletion deletion, bool approved, string trigger, CancellationToken cancellationToken)
     {
         var name = observed.Secret.Secret;
+        var action = deletion.Cause == DeletionCause.Revoked ? AuditActions.Revoked : AuditActions.Pruned;
         _deleting[name] = 0;
         try
         {
@@ -895,7 +979,7 @@ internal sealed class SyncEngine
                 Trigger = trigger,
                 Namespace = name.Namespace,
                 Secret = name.Name,
-                Bundle = bundle,
+                Bundle = deletion.Bundle,
                 Error = $"could not delete ({action}): Kubernetes {ex.Reason}: {ex.Message}",
             }));
             return false;
@@ -905,20 +989,22 @@ internal sealed class SyncEngine
             _deleting.TryRemove(name, out _);
         }
 
+        _guard.Deleted(approved);
         Cluster.Forget(name);
         _applied.TryRemove(name, out _);
+        _failing.TryRemove(name, out _);
         Status.ForgetTarget(name);
         _metrics.Sync(action, AuditOutcomes.Success);
         _audit.Record(action, AuditOutcomes.Success, e => e with
         {
-            Trigger = trigger,
+            Trigger = approved ? AuditTriggers.Manual : trigger,
             Namespace = name.Namespace,
             Secret = name.Name,
-            Bundle = bundle,
+            Bundle = deletion.Bundle,
             Provider = observed.Annotation(Annotations.Provider),
             Source = observed.Annotation(Annotations.Source),
             PreviousVersion = observed.Annotation(Annotations.SourceVersion),
-            Detail = reason,
+            Detail = approved ? $"{deletion.Reason}; approved by an operator" : deletion.Reason,
         });
         return true;
     }

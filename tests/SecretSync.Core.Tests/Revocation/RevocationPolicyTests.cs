@@ -13,7 +13,7 @@ public sealed class RevocationPolicyTests
     private static readonly VersionResult NewestGone = new VersionResult.Absent(new Absence(AbsenceKind.Deleted, "version 4 deleted", "3"));
 
     private static RevocationDecision DecideOne(VersionResult result, SyncSettings? settings = null) =>
-        Assert.Single(RevocationPolicy.Decide(settings ?? new SyncSettings(), new Dictionary<SourceRef, VersionResult> { [Source] = result }).Decisions);
+        Assert.Single(RevocationPolicy.Decide(settings ?? new SyncSettings(), new Dictionary<SourceRef, VersionResult> { [Source] = result }));
 
     [Fact]
     public void Decide_Present_Syncs() =>
@@ -54,34 +54,24 @@ public sealed class RevocationPolicyTests
         Assert.Equal(RevocationAction.Revoke, DecideOne(NewestGone, new SyncSettings { OnVersionDeleted = VersionDeletedPolicy.Revoke }).Action);
 
     [Fact]
-    public void Decide_MassDisappearance_PausesRevocationsButStillSyncsTheRest()
+    public void Decide_MassDisappearance_RevokesEachGoneSourceAndSyncsTheRest_LeavingTheHoldToTheDeleteGuard()
     {
         var outcomes = Enumerable.Range(0, 20).ToDictionary(
             i => new SourceRef("vault", $"s{i:D2}"),
             i => i < 5 ? Gone : new VersionResult.Current(Payloads.Version()));
 
-        var plan = RevocationPolicy.Decide(new SyncSettings(), outcomes);
+        var decisions = RevocationPolicy.Decide(new SyncSettings(), outcomes);
 
-        Assert.True(plan.Brake.Holds);
-        Assert.Equal(5, plan.Decisions.Count(d => d.Action == RevocationAction.Paused));
-        Assert.Equal(15, plan.Decisions.Count(d => d.Action == RevocationAction.Sync));
-        Assert.DoesNotContain(plan.Decisions, d => d.Action == RevocationAction.Revoke);
-        Assert.Contains(plan.Brake.ApprovalToken!, plan.Decisions[0].Reason, StringComparison.Ordinal);
-
-        var approved = RevocationPolicy.Decide(new SyncSettings(), outcomes, plan.Brake.ApprovalToken);
-
-        Assert.Equal(5, approved.Decisions.Count(d => d.Action == RevocationAction.Revoke));
+        Assert.Equal(5, decisions.Count(d => d.Action == RevocationAction.Revoke));
+        Assert.Equal(15, decisions.Count(d => d.Action == RevocationAction.Sync));
     }
 
     [Fact]
-    public void Decide_VersionFallbacks_DoNotCountTowardsTheBrake()
+    public void Decide_NewestVersionGone_FallsBackInsteadOfRevoking()
     {
         var outcomes = Enumerable.Range(0, 10).ToDictionary(i => new SourceRef("vault", $"s{i}"), _ => NewestGone);
 
-        var plan = RevocationPolicy.Decide(new SyncSettings(), outcomes);
-
-        Assert.False(plan.Brake.Engaged);
-        Assert.All(plan.Decisions, d => Assert.Equal(RevocationAction.FallBack, d.Action));
+        Assert.All(RevocationPolicy.Decide(new SyncSettings(), outcomes), d => Assert.Equal(RevocationAction.FallBack, d.Action));
     }
 
     [Fact]

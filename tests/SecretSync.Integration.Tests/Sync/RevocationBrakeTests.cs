@@ -1,19 +1,19 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using SecretSync.Core.Audit;
 using SecretSync.Testing;
 using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Sync;
 
-public sealed partial class RevocationBrakeTests
+/// <summary>The delete guard: every revocation and prune counts against one sliding window, and a hold is released by an RBAC-checked approval.</summary>
+public sealed class RevocationBrakeTests
 {
     private const int Sources = 10;
     private const string Namespace = "brake";
 
     [Fact]
-    public async Task DeletingHalfTheSourcesAtOnce_PausesRevocations_UntilAnOperatorApprovesTheToken()
+    public async Task DeletingHalfTheSourcesAtOnce_HoldsTheRevocations_UntilAnOperatorApprovesThroughTheLease()
     {
         await using var cluster = await TestCluster.StartAsync();
         // A long interval keeps scheduled polls out of the way, so the cycle after the deletions sees all five at once.
@@ -28,30 +28,40 @@ public sealed partial class RevocationBrakeTests
 
         // A reload re-checks every source; the absences send the engine into a version-check cycle.
         cluster.WriteSyncConfig(bundles, interval: "60s", comment: "reload after the deletions");
-        await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.RevocationPaused, 5, "five revocations paused");
+        await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.RevocationPaused, 5, "five revocations held");
         var paused = daemon.Audit.Where(e => e.Action == AuditActions.RevocationPaused).ToList();
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"brake/s{i}"), paused.Select(e => e.Source!).Order(StringComparer.Ordinal));
-        var token = TokenPattern().Match(paused[0].Detail ?? "").Value;
-        Assert.StartsWith("rb-", token, StringComparison.Ordinal);
-        Assert.All(paused, e => Assert.Contains(token, e.Detail, StringComparison.Ordinal));
-
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"t{i}"), paused.Select(e => e.Secret!).Order(StringComparer.Ordinal));
+        var holdId = HoldIdOf(await daemon.GetAsync("status"));
+        Assert.All(paused, e => Assert.Contains(holdId, e.Detail, StringComparison.Ordinal));
         using (var status = JsonDocument.Parse(await daemon.GetAsync("status")))
         {
-            var brake = status.RootElement.GetProperty("revocationBrake").GetString();
-            Assert.Contains(token, brake, StringComparison.Ordinal);
-            Assert.Contains("5 of 10", brake, StringComparison.Ordinal);
+            var guard = status.RootElement.GetProperty("deleteGuard");
+            Assert.True(guard.GetProperty("holding").GetBoolean());
+            Assert.Contains("holding 5 deletions (5 revoked, 0 pruned)", guard.GetProperty("summary").GetString(), StringComparison.Ordinal);
+            Assert.Equal(
+                Enumerable.Range(0, 5).Select(i => $"t{i}"),
+                guard.GetProperty("held").EnumerateArray().Select(h => h.GetProperty("secret").GetString()!).Order(StringComparer.Ordinal));
         }
 
-        Assert.Contains("secretsync_revocation_brake_engaged 1", await daemon.GetAsync("metrics"), StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var metrics = await daemon.GetAsync("metrics");
+        Assert.Contains("secretsync_revocation_brake_engaged 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("secretsync_deletions_held 5", metrics, StringComparison.Ordinal);
+
+        // Whoever reaches the pod port cannot approve: the old endpoint is gone, and an id alone changes nothing.
+        var (posted, _) = await daemon.PostAsync($"revocations/approve?token={holdId}");
+        Assert.True(posted is 404 or 405, $"POST /revocations/approve answered {posted}");
+
+        // A wrong id written to the Lease is read and ignored.
+        var wrong = await ApproveAsync(cluster, "hold-000000000000");
+        Assert.True(wrong.Exit == 0, wrong.Output);
+        Assert.DoesNotContain(holdId, wrong.Output, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => daemon.StandardError.Contains("ignoring the approval", StringComparison.Ordinal), "the wrong approval read and ignored");
         Assert.DoesNotContain(cluster.Kubernetes.History, c => c.Resource == "secrets" && c.Type == "DELETED");
-        Assert.All(Enumerable.Range(0, Sources), i => Assert.NotNull(cluster.Secret(Namespace, $"t{i}")));
         Assert.DoesNotContain(daemon.Audit, e => e.Action == AuditActions.Revoked);
 
-        var (exit, stdout, stderr) = await ApproveAsync(token, daemon.Port);
-
-        Assert.True(exit == 0, $"approve exited {exit}: {stdout}{stderr}");
-        Assert.Contains("approved", stdout, StringComparison.Ordinal);
+        var approved = await ApproveAsync(cluster, holdId);
+        Assert.True(approved.Exit == 0, approved.Output);
+        Assert.Contains("approved", approved.Output, StringComparison.Ordinal);
         await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Revoked, 5, "five targets revoked after approval");
         for (var i = 0; i < Sources; i++)
         {
@@ -59,14 +69,12 @@ public sealed partial class RevocationBrakeTests
             await Eventually.TrueAsync(() => (cluster.Secret(Namespace, name) is null) == (i < 5), $"{name} deleted only if its source was");
         }
 
-        Assert.Equal(
-            Enumerable.Range(0, 5).Select(i => $"t{i}"),
-            daemon.Audit.Where(e => e.Action == AuditActions.Revoked).Select(e => e.Secret!).Order(StringComparer.Ordinal));
-        await Eventually.TrueAsync(async () => !(await daemon.GetAsync("status")).Contains(token, StringComparison.Ordinal), "the brake released in /status");
+        Assert.All(daemon.Audit.Where(e => e.Action == AuditActions.Revoked), e => Assert.Equal(AuditTriggers.Manual, e.Trigger));
+        await Eventually.TrueAsync(async () => !(await daemon.GetAsync("status")).Contains(holdId, StringComparison.Ordinal), "the hold released in /status");
     }
 
     [Fact]
-    public async Task DeletingFewerSourcesThanTheThresholds_RevokesWithoutAPause()
+    public async Task DeletingFewerSourcesThanTheThresholds_RevokesWithoutAHold()
     {
         await using var cluster = await TestCluster.StartAsync();
         cluster.WriteSyncConfig(Seed(cluster));
@@ -79,7 +87,65 @@ public sealed partial class RevocationBrakeTests
         await Eventually.TrueAsync(() => cluster.Secret(Namespace, "t3") is null && cluster.Secret(Namespace, "t7") is null, "t3 and t7 deleted");
         Assert.Equal(8, cluster.Kubernetes.List("secrets", Namespace).Count);
         Assert.DoesNotContain(daemon.Audit, e => e.Action == AuditActions.RevocationPaused);
-        Assert.DoesNotContain("rb-", await daemon.GetAsync("status"), StringComparison.Ordinal);
+        Assert.DoesNotContain("hold-", await daemon.GetAsync("status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SourcesDeletedOneAtATime_AreCountedOverTheWindow_SoTheFourthIsHeld()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.WriteSyncConfig(Seed(cluster));
+        var daemon = await StartAsync(cluster);
+
+        for (var i = 0; i < 3; i++)
+        {
+            cluster.Vault.DeleteMetadata(SyncScenario.Mount, $"brake/s{i}");
+            await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Revoked, i + 1, $"revocation {i + 1} of the trickle");
+        }
+
+        cluster.Vault.DeleteMetadata(SyncScenario.Mount, "brake/s3");
+
+        var held = await daemon.WaitForAuditAsync(e => e.Action == AuditActions.RevocationPaused, "the fourth revocation held");
+        Assert.Equal("t3", held.Secret);
+        Assert.Contains("with 3 already made in the last 10m", held.Detail, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Secret(Namespace, "t3"));
+        Assert.Equal(3, daemon.Audit.Count(e => e.Action == AuditActions.Revoked));
+    }
+
+    [Fact]
+    public async Task ABundleRenamedByATypo_HoldsItsPrunesEverywhere_WhileOtherWritesProceed_AndReleasesWhenTheTypoIsFixed()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Seed("payments/db", ("password", "typo-guard-value"));
+        cluster.Seed("shared/other", ("token", "typo-guard-other"));
+        const int teams = 8;
+        for (var i = 0; i < teams; i++)
+        {
+            cluster.Namespace($"team{i}", bundles: "payments-db");
+        }
+
+        string Bundles(string name) =>
+            "bundles:\n" + SyncScenario.BundleEntry(name, null, ("payments/db", "db-credentials")) + SyncScenario.BundleEntry("other", null, ("shared/other", "other"));
+        cluster.WriteSyncConfig(Bundles("payments-db"));
+        var daemon = cluster.StartDaemon();
+        await daemon.WaitLeadingAsync();
+        await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Created, teams, "every team's Secret created");
+
+        cluster.WriteSyncConfig(Bundles("payment-db"));
+        await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.PrunePaused, teams, "every prune held");
+
+        // Creations proceed while the deletions wait.
+        cluster.Namespace("newcomer", bundles: "other");
+        await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Namespace == "newcomer", "a creation during the hold");
+        Assert.All(Enumerable.Range(0, teams), i => Assert.NotNull(cluster.Secret($"team{i}", "db-credentials")));
+        var log = daemon.StandardError + daemon.StandardOutput;
+        Assert.Contains("Delete guard holding 8 deletions (0 revoked, 8 pruned)", log, StringComparison.Ordinal);
+        Assert.Contains("team0/db-credentials", log, StringComparison.Ordinal);
+
+        cluster.WriteSyncConfig(Bundles("payments-db"), comment: "typo fixed");
+        await Eventually.TrueAsync(async () => !(await daemon.GetAsync("status")).Contains("hold-", StringComparison.Ordinal), "the hold released by itself");
+        Assert.DoesNotContain(daemon.Audit, e => e.Action == AuditActions.Pruned);
+        Assert.DoesNotContain(cluster.Kubernetes.History, c => c.Resource == "secrets" && c.Type == "DELETED");
     }
 
     private static string Seed(TestCluster cluster)
@@ -103,11 +169,17 @@ public sealed partial class RevocationBrakeTests
         return daemon;
     }
 
-    /// <summary>Runs <c>secretsync revocations approve</c> as an operator would.</summary>
-    private static async Task<(int Exit, string Stdout, string Stderr)> ApproveAsync(string token, int port)
+    private static string HoldIdOf(string status)
+    {
+        using var document = JsonDocument.Parse(status);
+        return document.RootElement.GetProperty("deleteGuard").GetProperty("holdId").GetString()!;
+    }
+
+    /// <summary>Runs <c>secretsync revocations approve</c> as an operator would, through the cluster's kubeconfig.</summary>
+    private static async Task<(int Exit, string Output)> ApproveAsync(TestCluster cluster, string holdId)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { DaemonProcess.Executable, "revocations", "approve", token, "--daemon", $"http://127.0.0.1:{port}/" })
+        foreach (var argument in new[] { DaemonProcess.Executable, "revocations", "approve", holdId, "--config", cluster.ConfigPath, "--kubeconfig", cluster.Kubeconfig })
         {
             start.ArgumentList.Add(argument);
         }
@@ -118,9 +190,6 @@ public sealed partial class RevocationBrakeTests
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return (process.ExitCode, await stdout + await stderr);
     }
-
-    [GeneratedRegex("rb-[0-9a-f]{12}")]
-    private static partial Regex TokenPattern();
 }
