@@ -27,6 +27,10 @@ public static class Annotations
     /// <summary>On a managed Secret: the keyed hash of its type and data, <c>hmac-sha256:…</c>.</summary>
     public const string ContentHash = Prefix + "content-hash";
 
+    /// <summary>On a managed Secret: <c>v1.OWNER.META</c>, keyed proofs that SecretSync wrote a Secret of this name and that the
+    /// other <c>secretsync.io/*</c> annotations are as it wrote them (see <see cref="Rendering.ContentHasher.Seal"/>).</summary>
+    public const string Seal = Prefix + "seal";
+
     /// <summary>On a retained Secret whose source the authority deleted (<c>onSourceDeleted: retain</c>): when that was seen.</summary>
     public const string SourceDeleted = Prefix + "source-deleted";
 

@@ -13,6 +13,10 @@ public static class ManagedMetadata
     public static IReadOnlyDictionary<string, string> Labels { get; } =
         new Dictionary<string, string> { [Annotations.ManagedByLabel] = Annotations.ManagedByValue }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>The annotations the seal covers: everything the daemon decides from them or records in audit events.</summary>
+    public static IReadOnlyList<string> SealedAnnotations { get; } =
+        [Annotations.Bundle, Annotations.Provider, Annotations.Source, Annotations.SourceVersion, Annotations.SourceCreated, Annotations.ContentHash];
+
     /// <summary>The annotations of a managed Secret written for <paramref name="target"/> from <paramref name="version"/>.</summary>
     public static IReadOnlyDictionary<string, string> AnnotationsFor(DesiredTarget target, SourceVersion version, string contentHash)
     {

@@ -10,8 +10,23 @@ namespace SecretSync.Core.Planning;
 /// <param name="Labels">Its labels.</param>
 /// <param name="Annotations">Its annotations.</param>
 /// <param name="DataHash">Its type and current data hashed with the same <see cref="Rendering.ContentHasher"/> as desired content.</param>
+/// <param name="Seal">What its <see cref="Model.Annotations.Seal"/> proves.</param>
 public sealed record ObservedSecret(
-    NamespacedName Secret, string Type, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations, string DataHash);
+    NamespacedName Secret, string Type, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations, string DataHash,
+    Rendering.SealState Seal)
+{
+    /// <summary>SecretSync wrote this Secret: its seal names it, or (from a version without seals) its content hash verifies under the install key.</summary>
+    /// <remarks>Only such Secrets are ever updated, restored or deleted; an object that merely carries the managed-by label is not.</remarks>
+    public bool WrittenBySecretSync => Model.Annotations.IsManaged(Labels) && Seal switch
+    {
+        Rendering.SealState.Valid or Rendering.SealState.MetadataEdited => true,
+        Rendering.SealState.Missing => Annotations.GetValueOrDefault(Model.Annotations.ContentHash) == DataHash,
+        _ => false,
+    };
+
+    /// <summary>Its <c>secretsync.io/*</c> annotation <paramref name="key"/>, only when the seal vouches for it; a tenant may have edited it otherwise.</summary>
+    public string? Vouched(string key) => Seal == Rendering.SealState.Valid ? Annotations.GetValueOrDefault(key) : null;
+}
 
 /// <summary>What to do with one desired Secret.</summary>
 public enum PlanAction
@@ -28,7 +43,10 @@ public enum PlanAction
     /// <summary>The managed Secret was deleted or edited by hand: write it back (audited as <c>restored</c>, trigger <c>drift</c>).</summary>
     Restore,
 
-    /// <summary>A Secret of that name exists without the managed-by label: never touch it.</summary>
+    /// <summary>Written by a SecretSync version without seals and unchanged since: rewrite it whole, sealed, keeping nothing else of it.</summary>
+    Adopt,
+
+    /// <summary>A Secret of that name exists that SecretSync did not write (no managed-by label, or the label without a valid seal): never touch it.</summary>
     Conflict,
 }
 
@@ -39,7 +57,7 @@ public enum PlanAction
 public sealed record SecretPlan(PlanAction Action, string Reason, bool Recreate = false)
 {
     /// <summary>True when the plan writes to Kubernetes.</summary>
-    public bool Writes => Action is PlanAction.Create or PlanAction.Update or PlanAction.Restore;
+    public bool Writes => Action is PlanAction.Create or PlanAction.Update or PlanAction.Restore or PlanAction.Adopt;
 }
 
 /// <summary>A managed Secret that is no longer desired and should be deleted.</summary>
@@ -78,6 +96,22 @@ public static class SecretPlanner
         }
 
         var recreate = observed.Type != target.Type;
+        if (!observed.WrittenBySecretSync)
+        {
+            return new SecretPlan(PlanAction.Conflict,
+                $"a Secret named {observed.Secret} carries label {Annotations.ManagedByLabel}={Annotations.ManagedByValue} but SecretSync did not write it (no valid {Annotations.Seal}); it is left untouched");
+        }
+
+        if (observed.Seal == Rendering.SealState.Missing)
+        {
+            return new SecretPlan(PlanAction.Adopt, "written by a SecretSync version without seals; rewritten whole and sealed", recreate);
+        }
+
+        if (observed.Seal == Rendering.SealState.MetadataEdited)
+        {
+            return new SecretPlan(PlanAction.Restore, "its secretsync.io/* annotations were edited by hand", recreate);
+        }
+
         var recorded = observed.Annotations.GetValueOrDefault(Annotations.ContentHash);
         if (recorded != observed.DataHash)
         {
@@ -96,7 +130,7 @@ public static class SecretPlanner
             : new SecretPlan(PlanAction.Update, $"annotation {stale} changed");
     }
 
-    /// <summary>Managed Secrets no longer desired; unmanaged Secrets and contested names are never pruned.</summary>
+    /// <summary>Managed Secrets no longer desired; Secrets SecretSync did not write and contested names are never pruned.</summary>
     public static IReadOnlyList<PruneDecision> Prune(DesiredState desired, IEnumerable<ObservedSecret> observed)
     {
         ArgumentNullException.ThrowIfNull(desired);
@@ -106,12 +140,12 @@ public static class SecretPlanner
         var decisions = new List<PruneDecision>();
         foreach (var secret in observed)
         {
-            if (!Annotations.IsManaged(secret.Labels) || desired.Targets.ContainsKey(secret.Secret) || desired.IsContested(secret.Secret))
+            if (!secret.WrittenBySecretSync || desired.Targets.ContainsKey(secret.Secret) || desired.IsContested(secret.Secret))
             {
                 continue;
             }
 
-            var bundle = secret.Annotations.GetValueOrDefault(Annotations.Bundle);
+            var bundle = secret.Vouched(Annotations.Bundle);
             var reason = bundle is not null && denied.Contains(new BundleDenial(secret.Secret.Namespace, bundle))
                 ? $"namespace is no longer allowed bundle {bundle}"
                 : "no longer requested by the namespace or mapped by the configuration";

@@ -20,7 +20,8 @@ public enum DeletionCause
 /// <param name="Cause">Why it goes.</param>
 /// <param name="Bundle">The bundle it was written for, when known.</param>
 /// <param name="Reason">The evidence, for audit events; free of values.</param>
-public sealed record Deletion(NamespacedName Secret, DeletionCause Cause, string? Bundle, string Reason);
+/// <param name="Source">For a revocation, the source the configuration maps to the Secret.</param>
+public sealed record Deletion(NamespacedName Secret, DeletionCause Cause, string? Bundle, string Reason, SourceRef? Source = null);
 
 /// <summary>The guard's verdict on the deletions wanted now.</summary>
 /// <param name="Allowed">Deletions that may run now.</param>

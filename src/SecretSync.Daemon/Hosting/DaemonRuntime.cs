@@ -65,7 +65,7 @@ public sealed class DaemonRuntime
             }
 
             var engine = Engine;
-            var down = engine?.Config?.Providers.Keys.Where(p => !engine.IsProviderUp(p)).ToList() ?? [];
+            var down = engine?.UsedProviders().Where(p => !engine.IsProviderUp(p)).ToList() ?? [];
             return $"first sync as leader has not converged: {engine?.Failing ?? 0} target(s) failing"
                 + (down.Count > 0 ? $", provider(s) not answering: {string.Join(", ", down)}" : "") + " (see /status)";
         }
@@ -90,7 +90,7 @@ public sealed class DaemonRuntime
             Ready,
             Readiness,
             LastSuccessfulSync,
-            plan?.Config.Providers.Keys.Order(StringComparer.Ordinal).ToDictionary(p => p, p => engine!.IsProviderUp(p)) ?? [],
+            engine?.UsedProviders().ToDictionary(p => p, p => engine.IsProviderUp(p)) ?? [],
             engine?.NotConverged ?? 0,
             new DeleteGuardStatus(
                 verdict?.Holds == true,

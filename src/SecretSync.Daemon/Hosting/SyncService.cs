@@ -70,7 +70,7 @@ internal sealed class SyncService(
             () => runtime.IsLeader ? 1 : 0,
             () => engine?.Deletions?.Held.Count ?? 0,
             () => runtime.IsLeader ? engine?.NotConverged ?? 0 : 0,
-            () => runtime.IsLeader && engine?.Config is { } current ? current.Providers.Keys.Select(p => (p, engine.IsProviderUp(p))) : []);
+            () => runtime.IsLeader && engine is not null ? engine.UsedProviders().Select(p => (p, engine.IsProviderUp(p))) : []);
         using var restartMetrics = new RestartMetrics(() => _restarter?.PendingCount ?? 0, () => _restarter?.RestartingCount ?? 0);
         var approvals = new LeaseApprovals(kube.Leases, leaseNamespace, initialConfig.LeaderElection.LeaseName);
         engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, approvals, time, loggers.CreateLogger<SyncEngine>());

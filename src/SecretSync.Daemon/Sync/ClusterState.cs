@@ -137,7 +137,15 @@ internal sealed class ClusterState(ContentHasher hasher)
         var type = Pool.String(item.Type ?? Secret.OpaqueType);
         var data = item.Data ?? [];
         var dataHash = Pool.String(Hasher.Hash(type, data));
-        var observed = new ObservedSecret(name, type, Pool.Map(item.Metadata.Labels), Pool.Map(item.Metadata.Annotations), dataHash);
+        // The seal is checked once here and not kept: it differs per Secret, and keeping it would stop equal annotation maps being shared.
+        var annotations = item.Metadata.Annotations ?? [];
+        var seal = Hasher.CheckSeal(name, annotations);
+        if (annotations.ContainsKey(Annotations.Seal))
+        {
+            annotations = annotations.Where(a => a.Key != Annotations.Seal).ToDictionary(StringComparer.Ordinal);
+        }
+
+        var observed = new ObservedSecret(name, type, Pool.Map(item.Metadata.Labels), Pool.Map(annotations), dataHash, seal);
         return new ObservedEntry(observed, item.Metadata.ResourceVersion ?? "", item.Metadata.Uid, Pool.Map(DigestKeys(data)));
     }
 

@@ -28,7 +28,7 @@ public sealed record DeleteGuardStatus(bool Holding, string? HoldId, string? Sum
 /// <param name="Ready">What <c>/readyz</c> answers.</param>
 /// <param name="Readiness">Why, in one line.</param>
 /// <param name="LastSuccessfulSync">When a cycle last ended with every provider answering and no target failing.</param>
-/// <param name="Providers">Per provider: whether its last version check or read succeeded.</param>
+/// <param name="Providers">Per provider that desired targets use: whether its last version check or read succeeded.</param>
 /// <param name="NotConverged">Desired targets that do not carry their source yet (failing, in conflict or not written).</param>
 /// <param name="DeleteGuard">Deletions held by the delete guard.</param>
 /// <param name="Sources">Per source: version, state, last check and error.</param>

@@ -118,10 +118,15 @@ internal sealed class SyncEngine
     /// <summary>Desired targets whose last write or read failed.</summary>
     public int Failing => _failing.Count;
 
+    /// <summary>The providers that desired targets read from; an unused provider is never checked, so it is neither up nor down.</summary>
+    public IReadOnlyList<string> UsedProviders() => Plan is { } plan ? UsedProviders(plan) : [];
+
+    private static IReadOnlyList<string> UsedProviders(DesiredPlan plan) => [.. plan.Desired.Sources.Keys.Select(s => s.Provider).Distinct().Order(StringComparer.Ordinal)];
+
     /// <summary>Records the moment as a clean sync when every provider answers and no target is failing.</summary>
     public void NoteCycle()
     {
-        if (Plan is { } plan && _failing.IsEmpty && plan.Config.Providers.Keys.All(IsProviderUp))
+        if (Plan is { } plan && _failing.IsEmpty && UsedProviders(plan).All(IsProviderUp))
         {
             Interlocked.Exchange(ref _lastCleanSync, _time.GetUtcNow().UtcTicks);
         }
@@ -206,7 +211,8 @@ internal sealed class SyncEngine
 
     public Task<WorkResult> HandleAsync(WorkKey key, string trigger, CancellationToken cancellationToken) => key.Kind switch
     {
-        WorkKind.Source => ReconcileSourceAsync(key.Source, trigger, cancellationToken),
+        WorkKind.Source => ReconcileSourceAsync(key.Source, null, trigger, cancellationToken),
+        WorkKind.Target => ReconcileSourceAsync(key.Source, key.Secret, trigger, cancellationToken),
         WorkKind.Poll => PollAsync(key.Provider, trigger, cancellationToken),
         WorkKind.Desired => Task.FromResult(RecomputeDesired(trigger)),
         WorkKind.Prune => PruneAsync(trigger, cancellationToken),
@@ -494,17 +500,24 @@ internal sealed class SyncEngine
 
     // ---- one source ------------------------------------------------------------------------------------------
 
-    private async Task<WorkResult> ReconcileSourceAsync(SourceRef sourceRef, string trigger, CancellationToken cancellationToken)
+    /// <summary>Reads a source once and writes every target that uses it; or, for a retry, only <paramref name="only"/>.</summary>
+    /// <remarks>
+    /// A target whose write fails gets a work item of its own with its own back-off, and the source's item succeeds:
+    /// one tenant's stuck copy (an immutable Secret, a full quota, a terminating namespace) never delays the others.
+    /// </remarks>
+    private async Task<WorkResult> ReconcileSourceAsync(SourceRef sourceRef, NamespacedName? only, string trigger, CancellationToken cancellationToken)
     {
         if (Plan is not { } plan)
         {
             return WorkResult.Done;
         }
 
-        var targets = plan.BySource[sourceRef].ToList();
+        var targets = plan.BySource[sourceRef].Where(t => only is null || t.Secret == only).ToList();
         var state = _sources.GetValueOrDefault(sourceRef) ?? SourceState.Unknown;
         switch (state.Decision?.Action)
         {
+            case RevocationAction.Revoke or RevocationAction.Retain when only is not null:
+                return WorkResult.Done;
             case RevocationAction.Revoke:
                 // Every deletion goes through the delete guard, which weighs it with all the others.
                 Enqueue(WorkKey.Prune, trigger);
@@ -520,7 +533,7 @@ internal sealed class SyncEngine
 
         var wantedVersion = state.Decision?.Action == RevocationAction.FallBack ? state.Decision.Version : null;
         var knownVersion = wantedVersion ?? state.CurrentVersion;
-        if (state.VerifiedGeneration == plan.Generation && knownVersion is not null
+        if ((state.VerifiedGeneration == plan.Generation || only is not null) && knownVersion is not null
             && targets.All(t => IsCurrent(t, Cluster.Find(t.Secret), knownVersion)))
         {
             return WorkResult.Done;
@@ -567,7 +580,7 @@ internal sealed class SyncEngine
         }
 
         // Targets of one source are independent Secrets; write them side by side (the client's rate limit still applies).
-        var failures = 0;
+        var stuck = new ConcurrentBag<DesiredTarget>();
         await Parallel.ForEachAsync(
             targets,
             new ParallelOptions { MaxDegreeOfParallelism = plan.Config.Sync.Concurrency, CancellationToken = cancellationToken },
@@ -575,18 +588,26 @@ internal sealed class SyncEngine
             {
                 if (!await ApplyTargetAsync(target, payload, trigger, started, token))
                 {
-                    Interlocked.Increment(ref failures);
+                    stuck.Add(target);
                 }
             });
-        var allWritten = failures == 0;
-        _sources[sourceRef] = allWritten ? state with { VerifiedGeneration = plan.Generation } : state;
+        if (only is null)
+        {
+            _sources[sourceRef] = state with { VerifiedGeneration = plan.Generation };
+            foreach (var target in stuck)
+            {
+                Enqueue(WorkKey.ForTarget(sourceRef, target.Secret), trigger);
+            }
+        }
+
         NoteCycle();
-        return allWritten ? WorkResult.Done : WorkResult.Retry();
+        return only is not null && !stuck.IsEmpty ? WorkResult.Retry() : WorkResult.Done;
     }
 
     /// <summary>True when the observed Secret already carries this target at this version, untouched since written.</summary>
     private static bool IsCurrent(DesiredTarget target, ObservedEntry? observed, string? version) =>
         observed is not null && version is not null
+        && observed.Secret.Seal == SealState.Valid
         && Annotations.IsManaged(observed.Secret.Labels)
         && observed.Secret.Type == target.Type
         && observed.Annotation(Annotations.ContentHash) == observed.Secret.DataHash
@@ -631,7 +652,7 @@ internal sealed class SyncEngine
 
                         break;
                     default:
-                        await ReplaceAsync(target, secret, hash, payload.Version, observed!, plan.Recreate, cancellationToken);
+                        await ReplaceAsync(target, secret, hash, payload.Version, observed!, plan.Recreate, plan.Action == PlanAction.Adopt, cancellationToken);
                         break;
                 }
             }
@@ -647,7 +668,7 @@ internal sealed class SyncEngine
                 return false;
             }
 
-            var previous = observed?.Annotation(Annotations.SourceVersion);
+            var previous = observed?.Secret.Vouched(Annotations.SourceVersion);
             var action = plan.Action switch
             {
                 PlanAction.Create => AuditActions.Created,
@@ -718,16 +739,18 @@ internal sealed class SyncEngine
         }
     }
 
-    private async Task ReplaceAsync(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry observed, bool recreate, CancellationToken cancellationToken)
+    /// <summary>Writes the Secret over <paramref name="observed"/>; an adopted one keeps nothing of what it carried.</summary>
+    private async Task ReplaceAsync(
+        DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry observed, bool recreate, bool adopt, CancellationToken cancellationToken)
     {
         if (recreate)
         {
             await DeleteAsync(observed, cancellationToken);
-            Cluster.Observe(await _kube.Secrets.CreateAsync(Build(target, secret, hash, version, observed), cancellationToken));
+            Cluster.Observe(await _kube.Secrets.CreateAsync(Build(target, secret, hash, version, adopt ? null : observed), cancellationToken));
             return;
         }
 
-        var replacement = Build(target, secret, hash, version, observed);
+        var replacement = Build(target, secret, hash, version, adopt ? null : observed);
         replacement.Metadata.ResourceVersion = observed.ResourceVersion;
         Cluster.Observe(await _kube.Secrets.ReplaceAsync(replacement, cancellationToken));
     }
@@ -746,7 +769,7 @@ internal sealed class SyncEngine
         }
     }
 
-    private static Secret Build(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry? basis)
+    private Secret Build(DesiredTarget target, RenderedSecret secret, string hash, SourceVersion version, ObservedEntry? basis)
     {
         var labels = new Dictionary<string, string>(basis?.Secret.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (key, value) in ManagedMetadata.Labels)
@@ -761,6 +784,8 @@ internal sealed class SyncEngine
         {
             annotations[key] = value;
         }
+
+        annotations[Annotations.Seal] = Cluster.Hasher.Seal(target.Secret, annotations);
 
         return new Secret
         {
@@ -835,7 +860,7 @@ internal sealed class SyncEngine
     {
         foreach (var target in targets)
         {
-            if (Cluster.Find(target.Secret) is not { } observed || !Annotations.IsManaged(observed.Secret.Labels)
+            if (Cluster.Find(target.Secret) is not { } observed || !observed.Secret.WrittenBySecretSync
                 || observed.Annotation(Annotations.SourceDeleted) is not null)
             {
                 continue;
@@ -912,8 +937,8 @@ internal sealed class SyncEngine
             }
 
             wanted.AddRange(plan.BySource[source]
-                .Where(t => observed.ContainsKey(t.Secret))
-                .Select(t => new Deletion(t.Secret, DeletionCause.Revoked, t.Bundle, decision.Reason)));
+                .Where(t => observed.TryGetValue(t.Secret, out var entry) && entry.Secret.WrittenBySecretSync)
+                .Select(t => new Deletion(t.Secret, DeletionCause.Revoked, t.Bundle, decision.Reason, t.Source)));
         }
 
         wanted.AddRange(SecretPlanner.Prune(plan.Desired, observed.Values.Select(e => e.Secret))
@@ -1001,9 +1026,9 @@ internal sealed class SyncEngine
             Namespace = name.Namespace,
             Secret = name.Name,
             Bundle = deletion.Bundle,
-            Provider = observed.Annotation(Annotations.Provider),
-            Source = observed.Annotation(Annotations.Source),
-            PreviousVersion = observed.Annotation(Annotations.SourceVersion),
+            Provider = deletion.Source?.Provider ?? observed.Secret.Vouched(Annotations.Provider),
+            Source = deletion.Source?.Path ?? observed.Secret.Vouched(Annotations.Source),
+            PreviousVersion = observed.Secret.Vouched(Annotations.SourceVersion),
             Detail = approved ? $"{deletion.Reason}; approved by an operator" : deletion.Reason,
         });
         return true;

@@ -8,6 +8,9 @@ internal enum WorkKind
     /// <summary>One distinct source and every target that uses it.</summary>
     Source,
 
+    /// <summary>One target whose write failed: retried with its own back-off, so it never delays the source's other targets.</summary>
+    Target,
+
     /// <summary>One provider's batch version check (a poll cycle).</summary>
     Poll,
 
@@ -19,7 +22,7 @@ internal enum WorkKind
 }
 
 /// <summary>A work queue key; equal keys are de-duplicated.</summary>
-internal readonly record struct WorkKey(WorkKind Kind, string Provider = "", string Path = "")
+internal readonly record struct WorkKey(WorkKind Kind, string Provider = "", string Path = "", NamespacedName Secret = default)
 {
     public static WorkKey Desired { get; } = new(WorkKind.Desired);
 
@@ -29,11 +32,14 @@ internal readonly record struct WorkKey(WorkKind Kind, string Provider = "", str
 
     public static WorkKey ForPoll(string provider) => new(WorkKind.Poll, provider);
 
+    public static WorkKey ForTarget(SourceRef source, NamespacedName secret) => new(WorkKind.Target, source.Provider, source.Path, secret);
+
     public SourceRef Source => new(Provider, Path);
 
     public override string ToString() => Kind switch
     {
         WorkKind.Source => $"source {Provider}:{Path}",
+        WorkKind.Target => $"target {Secret} of {Provider}:{Path}",
         WorkKind.Poll => $"poll {Provider}",
         _ => Kind.ToString().ToLowerInvariant(),
     };

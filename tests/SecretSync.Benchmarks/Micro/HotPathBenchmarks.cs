@@ -46,7 +46,7 @@ public class SecretPlannerBenchmarks
     {
         _hash = new ContentHasher(Samples.InstallKey).Hash(Samples.Rendered());
         var annotations = new Dictionary<string, string>(ManagedMetadata.AnnotationsFor(_target, _version, _hash));
-        _upToDate = new ObservedSecret(_target.Secret, "Opaque", ManagedMetadata.Labels, annotations, _hash);
+        _upToDate = new ObservedSecret(_target.Secret, "Opaque", ManagedMetadata.Labels, annotations, _hash, SealState.Valid);
         var old = "hmac-sha256:" + new string('0', 64);
         _changed = _upToDate with { Annotations = new Dictionary<string, string>(annotations) { [Annotations.ContentHash] = old }, DataHash = old };
     }

@@ -13,8 +13,8 @@ public sealed class SecretPlannerTests
     private static readonly string Hash = Hasher.Hash("Opaque", Payloads.Data(("password", "p1")));
 
     /// <summary>A Secret as the daemon last wrote it for <paramref name="hash"/>, with data hashing to <paramref name="dataHash"/>.</summary>
-    private static ObservedSecret Written(string hash, string? dataHash = null, string version = "3", string type = "Opaque") =>
-        new(Target.Secret, type, ManagedMetadata.Labels, ManagedMetadata.AnnotationsFor(Target, Payloads.Version(version), hash), dataHash ?? hash);
+    private static ObservedSecret Written(string hash, string? dataHash = null, string version = "3", string type = "Opaque", SealState seal = SealState.Valid) =>
+        new(Target.Secret, type, ManagedMetadata.Labels, ManagedMetadata.AnnotationsFor(Target, Payloads.Version(version), hash), dataHash ?? hash, seal);
 
     [Fact]
     public void Plan_NoSecret_Creates() =>
@@ -75,6 +75,34 @@ public sealed class SecretPlannerTests
 
         Assert.Equal(PlanAction.Restore, SecretPlanner.Plan(Target, Hash, Payloads.Version(), observed).Action);
     }
+
+    [Fact]
+    public void Plan_SecretSyncMetadataEditedByHand_RestoresItAsDrift()
+    {
+        var plan = SecretPlanner.Plan(Target, Hash, Payloads.Version(), Written(Hash, seal: SealState.MetadataEdited));
+
+        Assert.Equal(PlanAction.Restore, plan.Action);
+        Assert.Contains("secretsync.io/* annotations were edited", plan.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(SealState.Foreign, "p1")]
+    [InlineData(SealState.Foreign, "tenant-data")]
+    [InlineData(SealState.Missing, "tenant-data")]
+    public void Plan_AnObjectThatMerelyCarriesTheManagedByLabel_IsAConflictAndNeverPruned(SealState seal, string data)
+    {
+        var observed = Written(Hash, dataHash: Hasher.Hash("Opaque", Payloads.Data(("password", data))), seal: seal);
+
+        var plan = SecretPlanner.Plan(Target, Hash, Payloads.Version(), observed);
+
+        Assert.Equal(PlanAction.Conflict, plan.Action);
+        Assert.Contains("SecretSync did not write it", plan.Reason, StringComparison.Ordinal);
+        Assert.Empty(SecretPlanner.Prune(DesiredOf(), [observed]));
+    }
+
+    [Fact]
+    public void Plan_AnUnsealedSecretWhoseContentHashVerifies_IsAdoptedWhole() =>
+        Assert.Equal(PlanAction.Adopt, SecretPlanner.Plan(Target, Hash, Payloads.Version(), Written(Hash, seal: SealState.Missing)).Action);
 
     [Fact]
     public void Plan_UnmanagedSecretOfSameName_IsConflictEvenWithMatchingData()

@@ -1,3 +1,4 @@
+using SecretSync.Core.Model;
 using SecretSync.Core.Rendering;
 using SecretSync.Core.Tests.Support;
 
@@ -61,4 +62,29 @@ public sealed class ContentHasherTests
 
     [Fact]
     public void Construction_WithShortKey_Throws() => Assert.Throws<ArgumentException>(() => new ContentHasher(new byte[8]));
+
+    [Fact]
+    public void Seal_OfTheAnnotationsAsWritten_IsValid_AndAnyEditOfThemIsSeen()
+    {
+        var name = new NamespacedName("payments", "db");
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [Annotations.Source] = "payments/db", [Annotations.SourceVersion] = "3" };
+        annotations[Annotations.Seal] = _hasher.Seal(name, annotations);
+
+        Assert.Equal(SealState.Valid, _hasher.CheckSeal(name, annotations));
+        Assert.Equal(SealState.MetadataEdited, _hasher.CheckSeal(name, new Dictionary<string, string>(annotations) { [Annotations.Source] = "other/path" }));
+        Assert.Equal(SealState.MetadataEdited, _hasher.CheckSeal(name, new Dictionary<string, string>(annotations) { [Annotations.Bundle] = "added" }));
+    }
+
+    [Fact]
+    public void Seal_CopiedToAnotherName_OrMadeWithoutTheKey_IsForeign()
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [Annotations.Source] = "payments/db" };
+        annotations[Annotations.Seal] = _hasher.Seal(new NamespacedName("payments", "db"), annotations);
+        var other = new ContentHasher([.. Payloads.InstallKey.Reverse()]);
+
+        Assert.Equal(SealState.Foreign, _hasher.CheckSeal(new NamespacedName("checkout", "db"), annotations));
+        Assert.Equal(SealState.Foreign, other.CheckSeal(new NamespacedName("payments", "db"), annotations));
+        Assert.Equal(SealState.Foreign, _hasher.CheckSeal(new NamespacedName("payments", "db"), new Dictionary<string, string> { [Annotations.Seal] = "v1.x.y" }));
+        Assert.Equal(SealState.Missing, _hasher.CheckSeal(new NamespacedName("payments", "db"), new Dictionary<string, string>()));
+    }
 }
