@@ -261,8 +261,21 @@ internal sealed class SyncService(
             case ConfigResult.Valid valid:
                 await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
                 _restarter?.Reconfigure();
-                _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
-                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = $"reloaded {configFile.Path}" });
+                var pending = RestartBound.Changed(initialConfig, valid.Config);
+                var detail = $"reloaded {configFile.Path}";
+                if (pending.Count == 0)
+                {
+                    _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
+                }
+                else
+                {
+                    detail += $"; changes to {string.Join(", ", pending)} take effect only after a restart";
+                    _logger.LogWarning(
+                        "Reloaded configuration {Path}; everything else applies now, but changes to {Fields} take effect only after a restart (the running values stay in force).",
+                        configFile.Path, string.Join(", ", pending));
+                }
+
+                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = detail });
                 Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 break;
         }

@@ -64,6 +64,8 @@ internal sealed class StatusBoard
 
     public TargetStatus? FindTarget(NamespacedName secret) => _targets.GetValueOrDefault(secret);
 
+    public SourceStatus? FindSource(SourceRef source) => _sources.GetValueOrDefault(source);
+
     public IReadOnlyList<TargetStatus> Targets =>
         [.. _targets.Values.OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Secret, StringComparer.Ordinal)];
 

@@ -579,6 +579,12 @@ internal sealed class SyncEngine
             state = state with { Last = new VersionResult.Current(payload.Version) };
         }
 
+        // A read (after an event, say) can be newer than the last poll: /status never shows a source behind its targets.
+        if (Status.FindSource(sourceRef) is { } shown && shown.CurrentVersion != payload.Version.Id)
+        {
+            Status.Source(shown with { CurrentVersion = payload.Version.Id, LastChecked = _time.GetUtcNow(), LastError = null });
+        }
+
         // Targets of one source are independent Secrets; write them side by side (the client's rate limit still applies).
         var stuck = new ConcurrentBag<DesiredTarget>();
         await Parallel.ForEachAsync(

@@ -56,6 +56,28 @@ public sealed class ConfigReloadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AReloadChangingASettingBoundToTheProcess_SaysItNeedsARestart_AndAppliesTheRest()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Vault.WriteSecret("secret", "app/db", new Dictionary<string, object?> { ["password"] = "pw-restart-bound" });
+        cluster.Vault.WriteSecret("secret", "app/api", new Dictionary<string, object?> { ["key"] = "api-restart-bound" });
+        cluster.Namespace("app-0", bundles: "app,extra");
+        cluster.WriteConfig(AppBundle);
+        var daemon = cluster.StartDaemon();
+        await daemon.WaitLeadingAsync();
+        await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Secret == "db-credentials", "app bundle created");
+
+        ReplaceConfig(cluster, File.ReadAllText(cluster.ConfigPath).Replace("retryPeriod: 500ms", "retryPeriod: 400ms", StringComparison.Ordinal)
+            + "\n" + ExtraBundle + "\nserver:\n  port: 18080\n");
+
+        var loaded = await daemon.WaitForAuditAsync(e => e.Action == AuditActions.ConfigLoaded && e.Trigger == AuditTriggers.Config, "config-loaded after the edit");
+        Assert.Contains("changes to server, leaderElection take effect only after a restart", loaded.Detail, StringComparison.Ordinal);
+        Assert.Contains("take effect only after a restart", daemon.StandardError, StringComparison.Ordinal);
+        await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Secret == "api-key", "the new bundle applied at once");
+        Assert.Contains("ready", await daemon.GetAsync("readyz"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidConfigReloads_AreRejectedNamingFileAndLine_AndTheOldConfigStaysInForce()
     {
         await using var cluster = await TestCluster.StartAsync();
