@@ -108,8 +108,7 @@ internal static class DevCommand
             PrintEndpoints(console, runtime);
             if (once)
             {
-                PrintSummary(console, runtime);
-                return 0;
+                return PrintSummary(console, runtime);
             }
 
             console.MarkupLine("[grey]Running; Ctrl-C to stop.[/]");
@@ -200,7 +199,8 @@ internal static class DevCommand
         }
     }
 
-    private static void PrintSummary(IAnsiConsole console, DaemonRuntime runtime)
+    /// <summary>Prints what was synced where; returns the exit code: 0 when every target converged, 1 when one did not.</summary>
+    private static int PrintSummary(IAnsiConsole console, DaemonRuntime runtime)
     {
         var status = runtime.Snapshot();
         var table = new Table().RoundedBorder().Title("Synced Secrets")
@@ -218,5 +218,13 @@ internal static class DevCommand
         {
             console.MarkupLine($"[yellow]denied[/] {Markup.Escape(denial)}: the namespace's labels do not allow it");
         }
+
+        if (status.NotConverged == 0)
+        {
+            return 0;
+        }
+
+        console.MarkupLine($"[red]{status.NotConverged} target(s) did not sync[/]: {Markup.Escape(status.Readiness)}");
+        return 1;
     }
 }

@@ -152,6 +152,31 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task RecheckIn_RunsTheKeyAgainAfterTheWait_AndAnEnqueueMeanwhileIsNotHeldBack()
+    {
+        var clock = new ManualTimeProvider();
+        var queue = new WorkQueue<string>(1, clock);
+        var attempts = 0;
+        using var cts = new CancellationTokenSource();
+        var run = queue.RunAsync((_, _, _) =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Task.FromResult(WorkResult.RecheckIn(TimeSpan.FromSeconds(3)));
+        }, cts.Token);
+
+        queue.Enqueue("prune", "poll");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        clock.Advance(TimeSpan.FromSeconds(3));
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
+
+        queue.Enqueue("prune", "config");
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 3);
+
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task HoldOff_DelaysTheNextRunWithoutRetryingOnItsOwn()
     {
         var clock = new ManualTimeProvider();

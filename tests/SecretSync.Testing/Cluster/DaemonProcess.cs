@@ -134,10 +134,12 @@ public sealed class DaemonProcess : IAsyncDisposable
             () => $"{count} audit events: {what} (have {_audit.Count(predicate)}); actions seen: {string.Join(", ", _audit.Select(e => $"{e.Action} {e.Namespace}/{e.Secret}"))}\n--- stderr ---\n{Tail(StandardError)}",
             within ?? TimeSpan.FromSeconds(30));
 
-    public async Task<string> GetAsync(string path)
+    public async Task<string> GetAsync(string path) => (await GetStatusAsync(path)).Body;
+
+    public async Task<(int Status, string Body)> GetStatusAsync(string path)
     {
         using var response = await _http.GetAsync(new Uri(path, UriKind.Relative));
-        return await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     public async Task<(int Status, string Body)> PostAsync(string path)
