@@ -10,7 +10,7 @@ namespace SecretSync.Audit;
 /// <param name="Instance">This process (pod name, or host name and process id).</param>
 public sealed record AuditIdentity(string Cluster, string Instance);
 
-/// <summary>Stamps audit events with id, sequence, time and identity, and hands them to every sink.</summary>
+/// <summary>Stamps audit events with id, sequence, time and identity, escapes their tenant text (<see cref="AuditText"/>), and hands them to every sink.</summary>
 /// <remarks>
 /// Each sink has its own bounded queue and pump, so a slow or failing sink never blocks syncing: a sink's
 /// failures and any events dropped because its queue was full are counted in <c>secretsync_audit_sink_failures</c>
@@ -65,7 +65,8 @@ public sealed class AuditTrail : IAsyncDisposable
             Action = action,
             Outcome = outcome,
         };
-        var auditEvent = fill is null ? stamped : fill(stamped);
+        // Tenant text reaches every sink with its bidirectional and control characters made visible.
+        var auditEvent = fill is null ? stamped : AuditText.Escape(fill(stamped));
         Events.Add(1, new("action", action), new("outcome", outcome));
         foreach (var pump in _pumps)
         {
