@@ -24,6 +24,7 @@ internal sealed class SyncService(
     KubernetesClient kube,
     ProviderRegistry registry,
     AuditTrail audit,
+    AuditSinks auditSinks,
     DaemonRuntime runtime,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
@@ -58,6 +59,7 @@ internal sealed class SyncService(
     {
         var leaseNamespace = initialConfig.LeaderElection.Namespace ?? kube.DefaultNamespace;
         var key = await LoadInstallKeyAsync(leaseNamespace, stoppingToken);
+        auditSinks.Start(audit, initialConfig, key);
         var cluster = new ClusterState(new ContentHasher(key));
         await using var providers = new ProviderConnections(registry);
         var status = new StatusBoard();
@@ -249,8 +251,13 @@ internal sealed class SyncService(
             case ConfigResult.Valid valid:
                 await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
                 _restarter?.Reconfigure();
+                var auditChanges = await auditSinks.ApplyAsync(audit, valid.Config);
                 _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
-                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = $"reloaded {configFile.Path}" });
+                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with
+                {
+                    Trigger = AuditTriggers.Config,
+                    Detail = string.Join("; ", [$"reloaded {configFile.Path}", .. auditChanges]),
+                });
                 Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 break;
         }

@@ -29,7 +29,7 @@ public sealed class AuditTextTests
             await trail.FlushAsync(CancellationToken.None);
         }
 
-        var stored = Assert.Single(await ReadAllAsync(folder));
+        var stored = Assert.Single(await folder.ReadAllAsync());
         var message = Assert.Single(await stack.EventsAsync("payments")).Message!;
         foreach (var text in new[] { stored.Bundle!, stored.Error!, stored.Detail!, message })
         {
@@ -47,16 +47,5 @@ public sealed class AuditTextTests
         const string Plain = "bundle 'payments-db' is not allowed in namespace checkout (ünïcode stays)";
 
         Assert.Same(Plain, AuditText.Escape(Plain));
-    }
-
-    private static async Task<List<AuditEvent>> ReadAllAsync(ChainFolder folder)
-    {
-        var events = new List<AuditEvent>();
-        await foreach (var e in folder.Reader().QueryAsync(new Query.AuditFilter(), CancellationToken.None))
-        {
-            events.Add(e);
-        }
-
-        return events;
     }
 }
