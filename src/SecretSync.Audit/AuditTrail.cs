@@ -10,7 +10,7 @@ namespace SecretSync.Audit;
 /// <param name="Instance">This process (pod name, or host name and process id).</param>
 public sealed record AuditIdentity(string Cluster, string Instance);
 
-/// <summary>Stamps audit events with id, sequence, time and identity, and hands them to every sink.</summary>
+/// <summary>Stamps audit events with id, sequence, time and identity, escapes their tenant text (<see cref="AuditText"/>), and hands them to every sink.</summary>
 /// <remarks>
 /// Each sink has its own bounded queue and pump, so a slow or failing sink never blocks syncing: a sink's
 /// failures and any events dropped because its queue was full are counted in <c>secretsync_audit_sink_failures</c>
@@ -30,7 +30,8 @@ public sealed class AuditTrail : IAsyncDisposable
 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly List<SinkPump> _pumps;
+    private readonly Lock _gate = new();
+    private volatile SinkPump[] _pumps;
     private long _sequence;
 
     /// <summary>Creates a trail writing to the given sinks.</summary>
@@ -41,7 +42,50 @@ public sealed class AuditTrail : IAsyncDisposable
         Identity = identity;
         _time = time;
         _logger = logger;
-        _pumps = [.. sinks.Select(sink => new SinkPump(sink, logger))];
+        _pumps = [.. sinks.Select(sink => new SinkPump(null, sink, logger))];
+    }
+
+    /// <summary>The names of the sinks added with <see cref="Add"/> and not removed since.</summary>
+    public IReadOnlyList<string> Named => [.. _pumps.Where(p => p.Name is not null).Select(p => p.Name!)];
+
+    /// <summary>Starts writing every event recorded from now on to <paramref name="sink"/> as well, under <paramref name="name"/>.</summary>
+    /// <param name="name">The sink's name, e.g. <c>file</c>, for <see cref="RemoveAsync"/>.</param>
+    /// <param name="sink">The sink; the trail disposes it when it is removed or the trail is disposed.</param>
+    /// <exception cref="InvalidOperationException">A sink of that name is attached already.</exception>
+    public void Add(string name, IAuditSink sink)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(sink);
+        lock (_gate)
+        {
+            if (_pumps.Any(p => p.Name == name))
+            {
+                throw new InvalidOperationException($"An audit sink named {name} is attached already.");
+            }
+
+            _pumps = [.. _pumps, new SinkPump(name, sink, _logger)];
+        }
+    }
+
+    /// <summary>Stops giving events to the sink named <paramref name="name"/>, waits until it has written what it was given, and disposes it.</summary>
+    /// <param name="name">The name it was added under.</param>
+    /// <returns>False when no sink of that name is attached.</returns>
+    public async Task<bool> RemoveAsync(string name)
+    {
+        SinkPump? removed;
+        lock (_gate)
+        {
+            removed = _pumps.FirstOrDefault(p => p.Name == name);
+            if (removed is null)
+            {
+                return false;
+            }
+
+            _pumps = [.. _pumps.Where(p => p != removed)];
+        }
+
+        await removed.DisposeAsync();
+        return true;
     }
 
     /// <summary>The identity stamped on events.</summary>
@@ -65,7 +109,8 @@ public sealed class AuditTrail : IAsyncDisposable
             Action = action,
             Outcome = outcome,
         };
-        var auditEvent = fill is null ? stamped : fill(stamped);
+        // Tenant text reaches every sink with its bidirectional and control characters made visible.
+        var auditEvent = fill is null ? stamped : AuditText.Escape(fill(stamped));
         Events.Add(1, new("action", action), new("outcome", outcome));
         foreach (var pump in _pumps)
         {
@@ -105,8 +150,12 @@ public sealed class AuditTrail : IAsyncDisposable
         private long _offered;
         private long _done;
 
-        public SinkPump(IAuditSink sink, ILogger logger)
+        /// <summary>The name it was added under; null for the sinks the trail was created with.</summary>
+        public string? Name { get; }
+
+        public SinkPump(string? name, IAuditSink sink, ILogger logger)
         {
+            Name = name;
             _sink = sink;
             _logger = logger;
             _name = sink.GetType().Name;

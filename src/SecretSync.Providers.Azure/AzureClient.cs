@@ -38,10 +38,13 @@ internal sealed class AzureClient : ProviderClient
     /// <summary>How far past a version's <c>updated</c> time the vault's clock must be before the version is cached.</summary>
     public static readonly TimeSpan SettleMargin = TimeSpan.FromSeconds(5);
 
+    /// <summary>The largest answer read: a secret is at most 25 KiB and a list page 25 items, so this leaves ample room.</summary>
+    public const int MaxResponseBytes = 8 * 1024 * 1024;
+
     private readonly AzureOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SocketsHttpHandler _handler;
+    private readonly HttpMessageHandler _handler;
     private readonly SecretClient _client;
     private readonly ConcurrentDictionary<string, Resolved> _resolved = new(AzureNames.Comparer);
     private readonly TimeSpan _budget;
@@ -55,7 +58,8 @@ internal sealed class AzureClient : ProviderClient
         _options = options;
         _time = time;
         _logger = loggerFactory.CreateLogger<AzureClient>();
-        _handler = AzureTls.CreateHandler(options, _logger);
+        // The SDK buffers every answer itself, without a bound: the cap sits below it.
+        _handler = new ResponseSizeCap(AzureTls.CreateHandler(options, _logger), MaxResponseBytes);
         var clientOptions = options.ApiVersion is { } apiVersion
             ? new SecretClientOptions(AzureOptionsReader.ServiceVersionOf(apiVersion))
             : new SecretClientOptions();

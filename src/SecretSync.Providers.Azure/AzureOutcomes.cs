@@ -72,6 +72,11 @@ internal static class AzureOutcomes
                 return Unanswered(FailureKind.InvalidResponse, $"Key Vault's answer to the {operation} is not the documented JSON ({exception.GetType().Name})");
         }
 
+        if (AzureRetryPolicy.ChainHas<ResponseTooLargeException>(exception))
+        {
+            return Unanswered(FailureKind.InvalidResponse, $"the answer to the {operation} is larger than the {AzureClient.MaxResponseBytes / (1024 * 1024)} MiB this client reads, so it was refused unread");
+        }
+
         if (IsTlsFailure(exception))
         {
             return Unanswered(FailureKind.Unavailable,

@@ -10,14 +10,15 @@ namespace SecretSync.Providers.Azure;
 /// <remarks>
 /// Azure.Core waits out any <c>Retry-After</c> however long (azure-key-vault.md §7). A long hold-off belongs to the
 /// engine's queue, which honours it across all sources, so such an answer is returned at once as throttling. TLS
-/// failures are not retried either: a certificate does not become trusted by asking again.
+/// failures and oversized answers are not retried either.
 /// </remarks>
 internal sealed class AzureRetryPolicy(AzureOptions options)
     : RetryPolicy(options.MaxRetries, DelayStrategy.CreateExponentialDelayStrategy(options.RetryDelay, options.RetryMaxDelay))
 {
     protected override bool ShouldRetry(HttpMessage message, Exception? exception)
     {
-        if (exception is not null && AzureOutcomes.IsTlsFailure(exception))
+        // Neither a certificate nor an oversized answer changes by asking again.
+        if (exception is not null && (AzureOutcomes.IsTlsFailure(exception) || ChainHas<Common.ResponseTooLargeException>(exception)))
         {
             return false;
         }

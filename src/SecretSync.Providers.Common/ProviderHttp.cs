@@ -9,7 +9,9 @@ public static class ProviderHttp
     /// <param name="connectTimeout">The longest a TCP and TLS connect may take.</param>
     /// <param name="ssl">The TLS client options, e.g. from <see cref="CustomCaTrust.ClientOptions"/>.</param>
     /// <returns>The handler; the caller owns and disposes it.</returns>
-    /// <remarks>Pooled connections live at most 5 minutes (1 minute idle), so DNS changes are picked up. The system proxy is used.</remarks>
+    /// <remarks>Pooled connections live at most 5 minutes (1 minute idle), so DNS changes are picked up. The system proxy is used. Automatic
+    /// redirects are off: the handler would re-send custom credential headers and 307/308 bodies to whatever host the Location
+    /// names; <see cref="ProviderTransport{TReply}"/> follows redirects itself, within the configured origin only.</remarks>
     public static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, SslClientAuthenticationOptions ssl) => new()
     {
         ConnectTimeout = connectTimeout,

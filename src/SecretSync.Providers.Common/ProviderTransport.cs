@@ -80,7 +80,8 @@ public sealed class ProviderTransportOptions
     /// <summary>The largest response body read; a longer one fails the attempt.</summary>
     public required int MaxResponseBytes { get; init; }
 
-    /// <summary>How many redirects are followed (never https→http); none by default.</summary>
+    /// <summary>How many redirects are followed, each only within <see cref="Endpoint"/>'s origin (scheme, host and port); none by default.</summary>
+    /// <remarks>A redirect elsewhere is never followed: it would carry the request's credentials (tokens, login bodies) to another authority.</remarks>
     public int MaxRedirects { get; init; }
 }
 
@@ -110,13 +111,9 @@ public abstract class ProviderTransport<TReply> : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        // Redirects are followed here, not by the handler: its automatic redirects keep custom headers (X-Vault-Token) and,
+        // for 307/308, the body, whatever host the Location names.
         _handler = ProviderHttp.CreateHandler(options.Timeout, options.Ssl);
-        if (options.MaxRedirects > 0)
-        {
-            _handler.AllowAutoRedirect = true;
-            _handler.MaxAutomaticRedirections = options.MaxRedirects;
-        }
-
         _http = ProviderHttp.CreateClient(_handler, options.MaxResponseBytes);
         _reads = Build(idempotent: true);
         _writes = Build(idempotent: false);
@@ -183,13 +180,7 @@ public abstract class ProviderTransport<TReply> : IDisposable
         try
         {
             var reply = await (idempotent ? _reads : _writes).ExecuteAsync(
-                async ct =>
-                {
-                    using var message = await createRequest(ct).ConfigureAwait(false);
-                    using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-                    var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                    return ReplyOf(response, body);
-                },
+                ct => SendFollowingAsync(createRequest, request, ct),
                 cancellationToken).ConfigureAwait(false);
             return ProviderCall<TReply>.Of(reply);
         }
@@ -218,6 +209,19 @@ public abstract class ProviderTransport<TReply> : IDisposable
         {
             return ProviderCall<TReply>.Fail(new ProviderFailure(FailureKind.Unavailable, $"The connection to {_options.Authority} failed ({e.GetType().Name})."));
         }
+    }
+
+    /// <summary>Whether <paramref name="target"/> has the configured endpoint's scheme, host and port.</summary>
+    /// <param name="target">An absolute address.</param>
+    /// <returns>True when a request there stays with the configured authority.</returns>
+    protected bool IsSameOrigin(Uri target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var endpoint = _options.Endpoint;
+        return target.IsAbsoluteUri &&
+            string.Equals(target.Scheme, endpoint.Scheme, StringComparison.OrdinalIgnoreCase) &&
+            string.Equals(target.IdnHost, endpoint.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+            target.Port == endpoint.Port;
     }
 
     /// <summary>The reply to <paramref name="response"/>, whose body was read in full as <paramref name="body"/>.</summary>
@@ -288,6 +292,51 @@ public abstract class ProviderTransport<TReply> : IDisposable
         }
     }
 
+    /// <summary>One attempt: sends the request and follows up to <see cref="ProviderTransportOptions.MaxRedirects"/> redirects within the origin.</summary>
+    /// <remarks>
+    /// A 307 or 308 is re-sent with its method and body, a 301, 302 or 303 only for a GET or HEAD; any other redirect is the
+    /// answer. A redirect to another origin ends the attempt with a failure before anything is sent there.
+    /// </remarks>
+    private async ValueTask<TReply> SendFollowingAsync(Func<CancellationToken, ValueTask<HttpRequestMessage>> createRequest, string request, CancellationToken ct)
+    {
+        Uri? redirected = null;
+        for (var hop = 0; ; hop++)
+        {
+            using var message = await createRequest(ct).ConfigureAwait(false);
+            if (redirected is not null)
+            {
+                message.RequestUri = redirected;
+            }
+
+            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            if (hop < _options.MaxRedirects && RedirectTarget(message, response) is { } next)
+            {
+                if (!IsSameOrigin(next))
+                {
+                    throw new NotSentException(new ProviderFailure(FailureKind.Unavailable,
+                        $"{_options.Authority} at {_options.Endpoint.Authority} redirected {request} to {next.Scheme}://{next.Authority}, another origin; " +
+                        "redirects are followed only within the configured address, so nothing was sent there."));
+                }
+
+                redirected = next;
+                continue;
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            return ReplyOf(response, body);
+        }
+    }
+
+    private static Uri? RedirectTarget(HttpRequestMessage message, HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        var follows = status is 307 or 308 ||
+            (status is 301 or 302 or 303 && (message.Method == HttpMethod.Get || message.Method == HttpMethod.Head));
+        return follows && response.Headers.Location is { } location
+            ? (location.IsAbsoluteUri ? location : new Uri(message.RequestUri!, location))
+            : null;
+    }
+
     private ResiliencePipeline<TReply> Build(bool idempotent) => ProviderPipeline.Build(new ProviderPipelineOptions<TReply>
     {
         Name = _options.Name,
@@ -323,7 +372,7 @@ public abstract class ProviderTransport<TReply> : IDisposable
             : ShouldRetry(reply, idempotent);
     }
 
-    /// <summary>Ends the pipeline for a call that was not sent; the failure travels inside it.</summary>
+    /// <summary>Ends the pipeline for a call that was not sent (or not sent on); the failure travels inside it.</summary>
     private sealed class NotSentException(ProviderFailure failure) : Exception("request not sent")
     {
         public ProviderFailure Failure { get; } = failure;

@@ -29,7 +29,8 @@ internal sealed class VaultTransport : ProviderTransport<ProviderReply>
             Time = time,
             Ssl = VaultTls.Create(options, logger),
             MaxResponseBytes = MaxResponseBytes,
-            // A standby redirects to the active node (vault.md §5); an https→http downgrade is never followed.
+            // A standby may redirect to the active node (vault.md §5); followed only within the configured origin, so the token and
+            // login bodies never reach another host (a standby behind the configured address forwards instead).
             MaxRedirects = 3,
         })
     {

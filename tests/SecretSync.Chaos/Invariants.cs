@@ -109,7 +109,7 @@ internal static class Invariants
         var problems = new List<string>();
         foreach (var replica in run.Replicas)
         {
-            var result = await ResilienceCommand.RunAsync(["audit", "--path", replica.AuditFolder, "--verify"]);
+            var result = await ResilienceCommand.RunAsync(["audit", "--path", replica.AuditFolder, "--verify", "--key-file", run.Cluster.WriteInstallKeyFile(Path.GetDirectoryName(replica.AuditFolder)!)]);
             if (result.ExitCode != 0)
             {
                 problems.Add($"{replica.Instance}: `secretsync audit --verify` exited {result.ExitCode}: {run.Leaks.Redact(result.StandardOutput + result.StandardError).Trim()}");

@@ -11,7 +11,8 @@ namespace SecretSync.Providers.Contract;
 /// <param name="Body">Turns the authority's body into the one sent; null sends it unchanged.</param>
 /// <param name="Cut">Announce the whole length, send half, then drop the connection.</param>
 /// <param name="Padding">Bytes of whitespace streamed after the body (an oversized answer).</param>
-public sealed record Mutation(string Name, Func<byte[], byte[]>? Body = null, bool Cut = false, long Padding = 0)
+/// <param name="Chunked">Send the padded answer without a <c>Content-Length</c>, so its size shows only while reading.</param>
+public sealed record Mutation(string Name, Func<byte[], byte[]>? Body = null, bool Cut = false, long Padding = 0, bool Chunked = false)
 {
     /// <inheritdoc />
     public override string ToString() => Name;
@@ -128,7 +129,11 @@ public sealed class HostileProxy : IAsyncDisposable
             return;
         }
 
-        context.Response.ContentLength = spoiled.Length + mutation.Padding;
+        if (!mutation.Chunked)
+        {
+            context.Response.ContentLength = spoiled.Length + mutation.Padding;
+        }
+
         await context.Response.Body.WriteAsync(spoiled, context.RequestAborted);
         var spaces = new byte[64 * 1024];
         Array.Fill(spaces, (byte)' ');

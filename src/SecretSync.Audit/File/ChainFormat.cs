@@ -9,9 +9,12 @@ namespace SecretSync.Audit.FileChain;
 
 /// <summary>The on-disk shape of the chained audit file: segment names and the encoding of one record.</summary>
 /// <remarks>
-/// A record is one line <c>{"prev":"&lt;hex&gt;","hash":"&lt;hex&gt;","event":{…}}\n</c>, where <c>event</c> is exactly
-/// <see cref="AuditJson.SerializeToUtf8Bytes"/> of the event and <c>hash</c> is the lower-case hex SHA-256 of the 32 bytes of
-/// <c>prev</c> followed by the bytes of <c>event</c> as they stand in the line. The first record of the chain links to
+/// A keyed record is one line <c>{"seq":N,"prev":"&lt;hex&gt;","mac":"&lt;hex&gt;","event":{…}}\n</c>, where <c>event</c> is exactly
+/// <see cref="AuditJson.SerializeToUtf8Bytes"/> of the event, <c>seq</c> counts keyed records from 1 with no gap, and <c>mac</c> is
+/// the lower-case hex HMAC-SHA256 under the <see cref="ChainKey"/> of <c>seq</c> (8 bytes, big-endian), the 32 bytes of <c>prev</c>
+/// and the bytes of <c>event</c> as they stand in the line. A legacy record, written before chains were keyed, is
+/// <c>{"prev":"&lt;hex&gt;","hash":"&lt;hex&gt;","event":{…}}\n</c> with <c>hash</c> the plain SHA-256 of <c>prev</c> and
+/// <c>event</c>. <c>prev</c> is the previous record's <c>mac</c> or <c>hash</c>; the first record of the chain links to
 /// <see cref="Genesis"/> (64 zeros).
 /// </remarks>
 internal static partial class ChainFormat
@@ -22,6 +25,9 @@ internal static partial class ChainFormat
 
     public static readonly byte[] Genesis = new byte[HashBytes];
 
+    private static readonly byte[] SeqPrefix = "{\"seq\":"u8.ToArray();
+    private static readonly byte[] KeyedPrevPrefix = ",\"prev\":\""u8.ToArray();
+    private static readonly byte[] MacPrefix = "\",\"mac\":\""u8.ToArray();
     private static readonly byte[] PrevPrefix = "{\"prev\":\""u8.ToArray();
     private static readonly byte[] HashPrefix = "\",\"hash\":\""u8.ToArray();
     private static readonly byte[] EventPrefix = "\",\"event\":"u8.ToArray();
@@ -68,12 +74,33 @@ internal static partial class ChainFormat
         return line;
     }
 
+    /// <summary>One whole keyed line, newline included.</summary>
+    public static byte[] EncodeKeyedLine(long sequence, ReadOnlySpan<byte> prev, ReadOnlySpan<byte> mac, ReadOnlySpan<byte> eventJson)
+    {
+        var number = Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture));
+        var line = new byte[SeqPrefix.Length + number.Length + KeyedPrevPrefix.Length + (2 * HashBytes) + MacPrefix.Length + (2 * HashBytes) +
+            EventPrefix.Length + eventJson.Length + LineEnd.Length];
+        var at = 0;
+        Append(line, ref at, SeqPrefix);
+        Append(line, ref at, number);
+        Append(line, ref at, KeyedPrevPrefix);
+        at += WriteHex(prev, line.AsSpan(at));
+        Append(line, ref at, MacPrefix);
+        at += WriteHex(mac, line.AsSpan(at));
+        Append(line, ref at, EventPrefix);
+        Append(line, ref at, eventJson);
+        Append(line, ref at, LineEnd);
+        return line;
+    }
+
     /// <summary>Reads one line (without its newline) back into a record; <paramref name="error"/> says why when it cannot.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> line, out ChainRecord record, out string error)
     {
         record = default;
         byte[]? prev = null;
         byte[]? hash = null;
+        byte[]? mac = null;
+        long? sequence = null;
         ReadOnlyMemory<byte> eventJson = default;
         try
         {
@@ -93,8 +120,16 @@ internal static partial class ChainFormat
                     case "prev" when prev is null:
                         prev = ReadHash(ref reader, "prev");
                         break;
-                    case "hash" when hash is null:
+                    case "hash" when hash is null && mac is null && sequence is null:
                         hash = ReadHash(ref reader, "hash");
+                        break;
+                    case "mac" when mac is null && hash is null:
+                        mac = ReadHash(ref reader, "mac");
+                        break;
+                    case "seq" when sequence is null && hash is null:
+                        sequence = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number) && number > 0
+                            ? number
+                            : throw new FormatException("\"seq\" is not a positive integer");
                         break;
                     case "event" when eventJson.IsEmpty:
                         if (reader.TokenType != JsonTokenType.StartObject)
@@ -122,6 +157,13 @@ internal static partial class ChainFormat
             return false;
         }
 
+        if ((sequence is null) != (mac is null))
+        {
+            error = $"missing field \"{(mac is null ? "mac" : "seq")}\"";
+            return false;
+        }
+
+        hash ??= mac;
         if (prev is null || hash is null || eventJson.IsEmpty)
         {
             error = $"missing field \"{(prev is null ? "prev" : hash is null ? "hash" : "event")}\"";
@@ -139,7 +181,7 @@ internal static partial class ChainFormat
             return false;
         }
 
-        record = new ChainRecord(prev, hash, eventJson, auditEvent);
+        record = new ChainRecord(prev, hash, eventJson, auditEvent, sequence);
         error = "";
         return true;
     }
@@ -186,9 +228,16 @@ internal sealed record Segment(string Path, long? Number)
     public string Name => System.IO.Path.GetFileName(Path);
 }
 
-/// <summary>One parsed record: its link, its stored hash, the event bytes the hash covers, and the event.</summary>
-internal readonly record struct ChainRecord(byte[] Prev, byte[] Hash, ReadOnlyMemory<byte> EventJson, AuditEvent Event)
+/// <summary>One parsed record: its link, its stored hash or MAC, the event bytes they cover, the event, and (keyed records) its chain sequence.</summary>
+internal readonly record struct ChainRecord(byte[] Prev, byte[] Hash, ReadOnlyMemory<byte> EventJson, AuditEvent Event, long? Sequence = null)
 {
-    /// <summary>True when the stored hash is the hash of <see cref="Prev"/> and <see cref="EventJson"/>.</summary>
+    /// <summary>True for a record authenticated with a <see cref="ChainKey"/>; false for a legacy, plain SHA-256 record.</summary>
+    public bool Keyed => Sequence is not null;
+
+    /// <summary>True when a legacy record's stored hash is the hash of <see cref="Prev"/> and <see cref="EventJson"/>.</summary>
     public bool HashMatches => ChainFormat.Hash(Prev, EventJson.Span).AsSpan().SequenceEqual(Hash);
+
+    /// <summary>True when a keyed record's MAC is the one <paramref name="key"/> gives its sequence, link and event.</summary>
+    public bool MacMatches(ChainKey key) =>
+        CryptographicOperations.FixedTimeEquals(key.Mac(Sequence!.Value, Prev, EventJson.Span), Hash);
 }

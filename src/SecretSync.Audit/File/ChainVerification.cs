@@ -10,6 +10,15 @@ public sealed record ChainVerification(long Records, int Files, ChainBreak? Firs
 {
     /// <summary>True when every record's hash matches its content and links to the record before it.</summary>
     public bool IsIntact => FirstBreak is null;
+
+    /// <summary>Of <see cref="Records"/>, the legacy ones (plain SHA-256, written before chains were keyed): anyone can recompute them.</summary>
+    public long LegacyRecords { get; init; }
+
+    /// <summary>Whether keyed records' MACs were checked under a key; without one only links and sequence were.</summary>
+    public bool KeyChecked { get; init; }
+
+    /// <summary>True when the chain is intact and its keyed records were authenticated under the key (a legacy prefix aside).</summary>
+    public bool IsAuthenticated => IsIntact && KeyChecked && Records > LegacyRecords;
 }
 
 /// <summary>What is wrong with the first record that does not match.</summary>
@@ -29,6 +38,15 @@ public enum ChainBreakKind
 
     /// <summary>The record links to an earlier record, not the one just before it: records were inserted or moved before it.</summary>
     Inserted,
+
+    /// <summary>A keyed record's MAC is not the one the key gives: the record was changed, or the chain recomputed without the key.</summary>
+    BadMac,
+
+    /// <summary>A keyed record's sequence is not the one after the record before it: a record is missing, or one was repeated.</summary>
+    BadSequence,
+
+    /// <summary>An unkeyed (legacy) record follows keyed ones: the chain was rewritten in the weaker format.</summary>
+    Downgraded,
 }
 
 /// <summary>The first record of a chain that does not match, and why.</summary>
@@ -51,6 +69,9 @@ public sealed record ChainBreak(string File, long Line, long? Sequence, string? 
             ChainBreakKind.Deleted => "broken link, record deleted or replaced",
             ChainBreakKind.Reordered => "broken link, records reordered",
             ChainBreakKind.Inserted => "broken link, record inserted",
+            ChainBreakKind.BadMac => "not authenticated under the key",
+            ChainBreakKind.BadSequence => "sequence broken",
+            ChainBreakKind.Downgraded => "unkeyed record after keyed ones",
             _ => Kind.ToString(),
         };
         return $"{File} line {Line}{record}: {kind}: {Detail}";

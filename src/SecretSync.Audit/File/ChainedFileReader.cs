@@ -123,14 +123,20 @@ public sealed class ChainedFileReader : IAuditQuery
         }
     }
 
-    /// <summary>Checks every record's hash and link, oldest first, and returns the first record that does not match.</summary>
+    /// <summary>Checks every record's MAC (or legacy hash), link and sequence, oldest first, and returns the first record that does not match.</summary>
     /// <remarks>
+    /// With <paramref name="key"/>, each keyed record's MAC is checked, so a chain edited or recomputed without the key fails.
+    /// Without it only links and sequences are checked, which anyone can recompute: <see cref="ChainVerification.KeyChecked"/> is
+    /// false and the chain is not authenticated. Legacy records (plain SHA-256) are accepted only before the first keyed record.
+    /// Keyed sequences must run 1, 2, 3, … from the first keyed record; a gap or a repeat is a break.
     /// The first record of segment 1 must link to 64 zeros; when the chain read starts at a later segment (older ones removed, or a
     /// single later segment given), that first link cannot be checked and <see cref="ChainVerification.UncheckedStart"/> says so.
     /// Removing records from the end of the chain cannot be detected by the chain itself.
     /// </remarks>
     /// <exception cref="FileNotFoundException">The path is neither a folder nor a file.</exception>
-    public ChainVerification Verify(CancellationToken cancellationToken = default)
+    /// <param name="key">The chain key derived from the install key, or null to check only what needs no key.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public ChainVerification Verify(ChainKey? key = null, CancellationToken cancellationToken = default)
     {
         var segments = Segments();
         var torn = new List<TornWrite>();
@@ -149,6 +155,8 @@ public sealed class ChainedFileReader : IAuditQuery
         }
 
         Position? previous = null;
+        long? lastSequence = null;
+        long legacy = 0;
         long records = 0;
         var files = 0;
         foreach (var segment in segments)
@@ -164,15 +172,46 @@ public sealed class ChainedFileReader : IAuditQuery
                 }
 
                 var here = new Position(segment, cursor.LineNumber, record.Event.Sequence, record.Event.Id, record.Event.Instance, records);
-                if (!record.HashMatches)
+                if (!record.Keyed)
                 {
-                    return Broken(At(here, ChainBreakKind.BadHash,
-                        $"the stored hash {Short(record.Hash)} is not the hash of the record's content ({Short(ChainFormat.Hash(record.Prev, record.EventJson.Span))}): the record was changed"));
+                    if (lastSequence is not null)
+                    {
+                        return Broken(At(here, ChainBreakKind.Downgraded,
+                            $"a legacy record (plain SHA-256) follows keyed record {lastSequence}: the chain was rewritten without the key"));
+                    }
+
+                    if (!record.HashMatches)
+                    {
+                        return Broken(At(here, ChainBreakKind.BadHash,
+                            $"the stored hash {Short(record.Hash)} is not the hash of the record's content ({Short(ChainFormat.Hash(record.Prev, record.EventJson.Span))}): the record was changed"));
+                    }
+                }
+                else if (key is not null && !record.MacMatches(key))
+                {
+                    return Broken(At(here, ChainBreakKind.BadMac,
+                        $"chain record {record.Sequence}'s MAC {Short(record.Hash)} is not the one the key gives: the record was changed, or the chain rewritten without the key (or it was written under another install key)"));
                 }
 
                 if (expected is not null && !record.Prev.AsSpan().SequenceEqual(expected))
                 {
                     return Broken(DiagnoseLink(segments, here, record.Prev, previous, cancellationToken));
+                }
+
+                if (record.Sequence is { } sequence)
+                {
+                    var want = lastSequence + 1 ?? (expected is null ? (long?)null : 1);
+                    if (want is { } next && sequence != next)
+                    {
+                        return Broken(At(here, ChainBreakKind.BadSequence, sequence < next
+                            ? $"chain record {sequence} comes where {next} should: a sequence is repeated"
+                            : $"chain record {sequence} comes where {next} should: {sequence - next} record(s) are missing"));
+                    }
+
+                    lastSequence = sequence;
+                }
+                else
+                {
+                    legacy++;
                 }
 
                 expected = record.Hash;
@@ -186,9 +225,9 @@ public sealed class ChainedFileReader : IAuditQuery
             }
         }
 
-        return new ChainVerification(records, files, null, torn, uncheckedStart);
+        return new ChainVerification(records, files, null, torn, uncheckedStart) { LegacyRecords = legacy, KeyChecked = key is not null };
 
-        ChainVerification Broken(ChainBreak found) => new(records, files, found, torn, uncheckedStart);
+        ChainVerification Broken(ChainBreak found) => new(records, files, found, torn, uncheckedStart) { LegacyRecords = legacy, KeyChecked = key is not null };
     }
 
     private IReadOnlyList<Segment> Segments()

@@ -7,10 +7,13 @@ namespace SecretSync.Audit.FileChain;
 
 /// <summary>Appends audit events to hash-chained JSON-lines files that <c>secretsync audit --verify</c> can check.</summary>
 /// <remarks>
-/// <para><b>Format.</b> Each record is one line <c>{"prev":"&lt;hex&gt;","hash":"&lt;hex&gt;","event":{…}}</c>: <c>event</c> is the
-/// event exactly as <see cref="AuditJson"/> serializes it (so nothing but <see cref="AuditEvent"/>'s fields can get in),
-/// <c>hash</c> is the lower-case hex SHA-256 of the 32 bytes of <c>prev</c> followed by the bytes of <c>event</c> as written,
-/// and <c>prev</c> is the previous record's <c>hash</c> (64 zeros for the first record of the chain).</para>
+/// <para><b>Format.</b> Each record is one line <c>{"seq":N,"prev":"&lt;hex&gt;","mac":"&lt;hex&gt;","event":{…}}</c>: <c>event</c> is
+/// the event exactly as <see cref="AuditJson"/> serializes it (so nothing but <see cref="AuditEvent"/>'s fields can get in),
+/// <c>seq</c> numbers the keyed records from 1 without a gap, <c>mac</c> is the HMAC-SHA256 under
+/// <see cref="ChainedFileSinkOptions.Key"/> of <c>seq</c>, <c>prev</c> and <c>event</c>, and <c>prev</c> is the previous record's
+/// <c>mac</c> (or legacy <c>hash</c>; 64 zeros for the first record of the chain). Without the key nobody can recompute the chain
+/// after deleting or editing a record. A chain begun by an older build (legacy <c>{"prev","hash","event"}</c> records, plain
+/// SHA-256) is continued with keyed records linked to its last one; a keyed chain is never continued without a key.</para>
 /// <para><b>Segments.</b> <see cref="ChainedFileSinkOptions.Path"/> is a folder of segments <c>audit-000001.jsonl</c>,
 /// <c>audit-000002.jsonl</c>, … (ordered by number). A record that would take a segment past
 /// <see cref="ChainedFileSinkOptions.MaxBytes"/> starts the next one; the chain runs on across segments.</para>
@@ -41,6 +44,7 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
     private long _segmentNumber;
     private long _segmentSize;
     private byte[] _lastHash;
+    private long _nextSequence = 1;
     private int _unsynced;
     private Exception? _backgroundFailure;
     private bool _disposed;
@@ -51,7 +55,7 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
     /// <param name="logger">Told when the sink resumes after a torn write; null logs nothing.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="IOException">The folder cannot be created or read, or another writer holds it.</exception>
-    /// <exception cref="InvalidDataException">The last complete line on disk is not a record, so the chain cannot be continued.</exception>
+    /// <exception cref="InvalidDataException">The last complete line on disk is not a record, so the chain cannot be continued, or the chain is keyed and no key was given.</exception>
     public ChainedFileSink(ChainedFileSinkOptions options, TimeProvider time, ILogger<ChainedFileSink>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -113,8 +117,18 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
                 throw new IOException($"An earlier fsync of the audit chain in {Folder} failed: {failure.Message}", failure);
             }
 
-            var hash = ChainFormat.Hash(_lastHash, eventJson);
-            var line = ChainFormat.EncodeLine(_lastHash, hash, eventJson);
+            byte[] hash, line;
+            if (_options.Key is { } key)
+            {
+                hash = key.Mac(_nextSequence, _lastHash, eventJson);
+                line = ChainFormat.EncodeKeyedLine(_nextSequence, _lastHash, hash, eventJson);
+            }
+            else
+            {
+                hash = ChainFormat.Hash(_lastHash, eventJson);
+                line = ChainFormat.EncodeLine(_lastHash, hash, eventJson);
+            }
+
             if (_segment is not null && _segmentSize > 0 && _segmentSize + line.Length > _options.MaxBytes)
             {
                 CloseSegment();
@@ -134,6 +148,11 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
 
             _segmentSize += line.Length;
             _lastHash = hash;
+            if (_options.Key is not null)
+            {
+                _nextSequence++;
+            }
+
             Written++;
             AfterWrite(segment);
         }
@@ -219,6 +238,13 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
                     $"Cannot continue the audit chain: the last record of {segments[i].Path} (line {line}) is unreadable ({error}). Run `secretsync audit --verify --path {Folder}`, and move the damaged segments aside once inspected.");
             }
 
+            if (record.Keyed && _options.Key is null)
+            {
+                _segment?.Dispose();
+                throw new InvalidDataException($"The audit chain in {Folder} is keyed; it is continued only with its key (the daemon's install key).");
+            }
+
+            _nextSequence = record.Sequence is { } sequence ? sequence + 1 : 1;
             return record.Hash;
         }
 

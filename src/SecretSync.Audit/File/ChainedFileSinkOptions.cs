@@ -23,6 +23,10 @@ public sealed record ChainedFileSinkOptions
     /// <value><see cref="FsyncPolicy.Batch"/> (<see cref="AuditFileSettings.DefaultFsync"/>).</value>
     public FsyncPolicy Fsync { get; init; } = AuditFileSettings.DefaultFsync;
 
+    /// <summary>The key that authenticates each record (HMAC-SHA256), derived from the daemon's install key.</summary>
+    /// <value>Null writes legacy, unkeyed records, which <c>--verify</c> reports as not authenticated; the daemon always sets it.</value>
+    public ChainKey? Key { get; init; }
+
     /// <summary>Under <see cref="FsyncPolicy.Batch"/>, the longest a written record waits for its fsync.</summary>
     /// <value>200 milliseconds.</value>
     public TimeSpan BatchInterval { get; init; } = DefaultBatchInterval;
@@ -31,11 +35,12 @@ public sealed record ChainedFileSinkOptions
     /// <value>100.</value>
     public int BatchRecords { get; init; } = DefaultBatchRecords;
 
-    /// <summary>The options the <c>audit.file</c> section of the configuration asks for, with the batch defaults.</summary>
-    public static ChainedFileSinkOptions From(AuditFileSettings settings)
+    /// <summary>The options the <c>audit.file</c> section of the configuration asks for, keyed with <paramref name="key"/>, with the batch defaults.</summary>
+    public static ChainedFileSinkOptions From(AuditFileSettings settings, ChainKey key)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new ChainedFileSinkOptions { Path = settings.Path, MaxBytes = settings.MaxBytes, Fsync = settings.Fsync };
+        ArgumentNullException.ThrowIfNull(key);
+        return new ChainedFileSinkOptions { Path = settings.Path, MaxBytes = settings.MaxBytes, Fsync = settings.Fsync, Key = key };
     }
 
     /// <summary>Checks every value.</summary>

@@ -12,7 +12,8 @@ using Spectre.Console;
 namespace SecretSync.Cli.Commands;
 
 /// <summary><c>secretsync audit</c>: queries, tails or verifies the audit log, from the hash-chained files or PostgreSQL.</summary>
-/// <remarks>Exit codes: 0 done (or verified), 1 the chain does not verify or holds an unreadable record, 2 bad input or unreadable path.</remarks>
+/// <remarks>Exit codes: 0 done (or verified and authenticated), 1 the chain does not verify or holds an unreadable record, 2 bad input or
+/// unreadable path, 3 (<c>--verify</c>) links and sequence intact but nothing authenticated: no key given, or only legacy unkeyed records.</remarks>
 internal static partial class AuditCommand
 {
     /// <summary>Where <c>secretsync dev</c> keeps its chain with the default <c>--state-dir</c>.</summary>
@@ -27,6 +28,10 @@ internal static partial class AuditCommand
     private const int Done = 0;
     private const int ChainBroken = 1;
     private const int BadInput = 2;
+    private const int NotAuthenticated = 3;
+
+    /// <summary>Where <c>secretsync dev</c> keeps its install key with the default <c>--state-dir</c>; <c>--verify</c> of <see cref="DevDefaultPath"/> uses it.</summary>
+    private const string DevDefaultKeyFile = ".secretsync-dev/install.key";
 
     public static Command Create()
     {
@@ -46,19 +51,27 @@ internal static partial class AuditCommand
         {
             Description = "Keep printing new events as they are written, until Ctrl-C. With --database, events reaching the store more than 10 minutes after they happened are not shown.",
         };
-        var verify = new Option<bool>("--verify") { Description = "Check the hash chain instead; exits 1 naming the first record that does not match." };
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Check the chain instead: MACs (with --key-file), links and sequence; exits 1 naming the first record that does not match, 3 when nothing could be authenticated.",
+        };
+        var keyFile = new Option<string?>("--key-file")
+        {
+            Description = $"With --verify: the daemon's install key (base64 or raw; e.g. the 'key' of Secret secretsync-install-key, as kubectl prints it). Default: {DevDefaultKeyFile} when verifying {DevDefaultPath}.",
+            HelpName = "FILE",
+        };
         var command = new Command(
             "audit",
-            "Query the audit log (hash-chained files or PostgreSQL), or verify the file chain. Exit codes: 0 done, 1 chain broken or unreadable record, 2 bad input.")
+            "Query the audit log (hash-chained files or PostgreSQL), or verify the file chain. Exit codes: 0 done, 1 chain broken or unreadable record, 2 bad input, 3 chain not authenticated (no key).")
         {
-            path, database, since, until, cluster, ns, secret, source, action, outcome, format, follow, verify,
+            path, database, since, until, cluster, ns, secret, source, action, outcome, format, follow, verify, keyFile,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var request = new Request(
                 parse.GetValue(path), parse.GetValue(database), parse.GetValue(since), parse.GetValue(until), parse.GetValue(cluster),
                 parse.GetValue(ns), parse.GetValue(secret), parse.GetValue(source), parse.GetValue(action), parse.GetValue(outcome),
-                parse.GetValue(format)!, parse.GetValue(follow), parse.GetValue(verify));
+                parse.GetValue(format)!, parse.GetValue(follow), parse.GetValue(verify), parse.GetValue(keyFile));
             return RunAsync(request, cancellationToken);
         });
         return command;
@@ -90,7 +103,23 @@ internal static partial class AuditCommand
         var reader = new ChainedFileReader(location);
         try
         {
-            return request.Verify ? await VerifyAsync(reader, cancellationToken) : await PrintAsync(reader, request, cancellationToken);
+            if (!request.Verify)
+            {
+                return await PrintAsync(reader, request, cancellationToken);
+            }
+
+            var keyFile = request.KeyFile ?? (request.Path is null && File.Exists(DevDefaultKeyFile) ? DevDefaultKeyFile : null);
+            ChainKey? key;
+            try
+            {
+                key = keyFile is null ? null : ChainKey.FromInstallKeyFile(keyFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                return await FailAsync(BadInput, $"cannot read the install key from --key-file {keyFile}: {ex.Message}");
+            }
+
+            return await VerifyAsync(reader, key, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -145,6 +174,11 @@ internal static partial class AuditCommand
         if (request.Verify && (request.Database is not null || request.Follow || request.HasFilters))
         {
             return "--verify checks the whole file chain: it takes neither filters, --follow nor --database.";
+        }
+
+        if (request.KeyFile is not null && !request.Verify)
+        {
+            return "--key-file is the key --verify authenticates the chain with; it needs --verify.";
         }
 
         if (request.Action is { } action && !AuditActions.All.Contains(action))
@@ -202,9 +236,9 @@ internal static partial class AuditCommand
             : null;
     }
 
-    private static async Task<int> VerifyAsync(ChainedFileReader reader, CancellationToken cancellationToken)
+    private static async Task<int> VerifyAsync(ChainedFileReader reader, ChainKey? key, CancellationToken cancellationToken)
     {
-        var verification = await Task.Run(() => reader.Verify(cancellationToken), cancellationToken);
+        var verification = await Task.Run(() => reader.Verify(key, cancellationToken), cancellationToken);
         foreach (var torn in verification.TornWrites)
         {
             await Console.Error.WriteLineAsync($"note: {torn}");
@@ -227,7 +261,25 @@ internal static partial class AuditCommand
             return ChainBroken;
         }
 
-        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"verified {verification.Records} records in {verification.Files} files"));
+        var keyed = verification.Records - verification.LegacyRecords;
+        if (verification.LegacyRecords > 0)
+        {
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"note: the first {verification.LegacyRecords} record(s) are legacy (plain SHA-256, written before chains were keyed): their links are intact, but anyone can recompute them, so they are not authenticated."));
+        }
+
+        if (!verification.IsAuthenticated)
+        {
+            var why = keyed == 0
+                ? "the chain holds no keyed record"
+                : "no key was given: pass --key-file with the daemon's install key";
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"not authenticated: {verification.Records} records in {verification.Files} files have intact links and sequence, but {why}; a chain rewritten without the key would look the same."));
+            return NotAuthenticated;
+        }
+
+        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"verified {verification.Records} records in {verification.Files} files: {keyed} authenticated under the install key"));
         return Done;
     }
 
@@ -348,7 +400,7 @@ internal static partial class AuditCommand
 
     private sealed record Request(
         string? Path, string? Database, string? Since, string? Until, string? Cluster, string? Namespace, string? Secret, string? Source,
-        string? Action, string? Outcome, string Format, bool Follow, bool Verify)
+        string? Action, string? Outcome, string Format, bool Follow, bool Verify, string? KeyFile)
     {
         public bool HasFilters => new[] { Since, Until, Cluster, Namespace, Secret, Source, Action, Outcome }.Any(v => v is not null);
 

@@ -8,9 +8,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using SecretSync.Audit;
-using SecretSync.Audit.Events;
-using SecretSync.Audit.FileChain;
-using SecretSync.Audit.Postgres;
 using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
@@ -30,7 +27,6 @@ public static class DaemonHost
     /// <param name="addProviders">Registers provider types (one <c>AddXxxProvider()</c> line each).</param>
     /// <param name="auditSinks">Extra sinks beyond those the configuration selects (the dev console, tests).</param>
     /// <exception cref="KubernetesConfigException">No usable Kubernetes configuration.</exception>
-    /// <exception cref="NotSupportedException">The configuration selects an audit sink this build does not have.</exception>
     public static WebApplication Build(
         DaemonOptions options,
         SyncConfig config,
@@ -78,11 +74,13 @@ public static class DaemonHost
             var registry = new ProviderRegistry(sp.GetServices<ISecretProvider>());
             return options.ProviderOverrides is { } adjust ? registry.WithAdjustedSettings(adjust) : registry;
         });
+        // The configured sinks join once the install key (which keys the file chain) is loaded; see AuditSinks.
         builder.Services.AddSingleton(sp => new AuditTrail(
             new AuditIdentity(config.Cluster, options.Instance),
-            [.. SinksFor(config.Audit, kube, sp), .. auditSinks ?? []],
+            [.. auditSinks ?? []],
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuditTrail>>()));
+        builder.Services.AddSingleton<AuditSinks>();
         builder.Services.AddSingleton<PrometheusExposition>();
         builder.Services.AddHostedService<SyncService>();
 
@@ -98,32 +96,5 @@ public static class DaemonHost
             }
         });
         return app;
-    }
-
-    private static IEnumerable<IAuditSink> SinksFor(AuditSettings settings, KubernetesClient kube, IServiceProvider services)
-    {
-        var time = services.GetRequiredService<TimeProvider>();
-        var loggers = services.GetRequiredService<ILoggerFactory>();
-        foreach (var kind in settings.Sinks.Distinct())
-        {
-            yield return kind switch
-            {
-                AuditSinkKind.Stdout => new StdoutSink(),
-                AuditSinkKind.Events => new KubernetesEventSink(kube, time),
-                AuditSinkKind.File => new ChainedFileSink(ChainedFileSinkOptions.From(settings.File!), time, loggers.CreateLogger<ChainedFileSink>()),
-                AuditSinkKind.Postgres => new PostgresSink(
-                    new PostgresSinkOptions
-                    {
-                        ConnectionString = settings.Postgres!.ConnectionString,
-                        BufferFolder = settings.Postgres.BufferDir ?? PostgresSinkOptions.DefaultBufferFolder(
-                            services.GetRequiredService<SyncConfig>().Cluster, services.GetRequiredService<DaemonOptions>().Instance),
-                        RecoverFromChain = settings.Sinks.Contains(AuditSinkKind.File) ? settings.File!.Path : null,
-                        Instance = services.GetRequiredService<DaemonOptions>().Instance,
-                    },
-                    time,
-                    loggers.CreateLogger<PostgresSink>()),
-                _ => throw new ArgumentOutOfRangeException(nameof(settings), kind, "unknown audit sink"),
-            };
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
@@ -17,7 +18,6 @@ internal static class InstallKey
 {
     public const string SecretName = "secretsync-install-key";
     public const string DataKey = "key";
-    private const int MinimumBytes = 16;
 
     public static async Task<byte[]> LoadAsync(HmacKeySource? configured, string? ownFile, KubernetesClient kube, string @namespace, CancellationToken cancellationToken)
     {
@@ -70,13 +70,5 @@ internal static class InstallKey
         }
     }
 
-    private static byte[] Decode(byte[] content, string where)
-    {
-        var text = System.Text.Encoding.UTF8.GetString(content).Trim();
-        var buffer = new byte[text.Length];
-        var key = Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : content;
-        return key.Length >= MinimumBytes
-            ? key
-            : throw new InvalidOperationException($"The install key in {where} is {key.Length} bytes; at least {MinimumBytes} are required.");
-    }
+    private static byte[] Decode(byte[] content, string where) => InstallKeyText.Decode(content, where);
 }

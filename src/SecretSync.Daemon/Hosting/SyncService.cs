@@ -24,6 +24,7 @@ internal sealed class SyncService(
     KubernetesClient kube,
     ProviderRegistry registry,
     AuditTrail audit,
+    AuditSinks auditSinks,
     DaemonRuntime runtime,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
@@ -58,6 +59,7 @@ internal sealed class SyncService(
     {
         var leaseNamespace = initialConfig.LeaderElection.Namespace ?? kube.DefaultNamespace;
         var key = await LoadInstallKeyAsync(leaseNamespace, stoppingToken);
+        auditSinks.Start(audit, initialConfig, key);
         var cluster = new ClusterState(new ContentHasher(key));
         await using var providers = new ProviderConnections(registry);
         var status = new StatusBoard();
@@ -261,21 +263,25 @@ internal sealed class SyncService(
             case ConfigResult.Valid valid:
                 await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
                 _restarter?.Reconfigure();
+                var notes = (await auditSinks.ApplyAsync(audit, valid.Config)).ToList();
                 var pending = RestartBound.Changed(initialConfig, valid.Config);
-                var detail = $"reloaded {configFile.Path}";
                 if (pending.Count == 0)
                 {
                     _logger.LogInformation("Reloaded configuration {Path}.", configFile.Path);
                 }
                 else
                 {
-                    detail += $"; changes to {string.Join(", ", pending)} take effect only after a restart";
+                    notes.Add($"changes to {string.Join(", ", pending)} take effect only after a restart");
                     _logger.LogWarning(
                         "Reloaded configuration {Path}; everything else applies now, but changes to {Fields} take effect only after a restart (the running values stay in force).",
                         configFile.Path, string.Join(", ", pending));
                 }
 
-                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Config, Detail = detail });
+                audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with
+                {
+                    Trigger = AuditTriggers.Config,
+                    Detail = string.Join("; ", [$"reloaded {configFile.Path}", .. notes]),
+                });
                 Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 break;
         }

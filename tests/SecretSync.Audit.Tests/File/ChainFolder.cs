@@ -20,8 +20,8 @@ public sealed class ChainFolder : IDisposable
 
     public ManualTimeProvider Clock { get; } = new(Start);
 
-    public ChainedFileSink Sink(long maxBytes = 1024 * 1024, FsyncPolicy fsync = FsyncPolicy.Never) =>
-        new(new ChainedFileSinkOptions { Path = Path, MaxBytes = maxBytes, Fsync = fsync }, Clock);
+    public ChainedFileSink Sink(long maxBytes = 1024 * 1024, FsyncPolicy fsync = FsyncPolicy.Never, ChainKey? key = null) =>
+        new(new ChainedFileSinkOptions { Path = Path, MaxBytes = maxBytes, Fsync = fsync, Key = key }, Clock);
 
     public ChainedFileReader Reader() => new(Path, Clock, TimeSpan.FromMilliseconds(10));
 
@@ -62,9 +62,9 @@ public sealed class ChainFolder : IDisposable
         };
 
     /// <summary>Writes events 1..<paramref name="count"/> (or the given ones) through a fresh sink and closes it.</summary>
-    public async Task WriteAsync(int count, long maxBytes = 1024 * 1024, FsyncPolicy fsync = FsyncPolicy.Never, long first = 1)
+    public async Task WriteAsync(int count, long maxBytes = 1024 * 1024, FsyncPolicy fsync = FsyncPolicy.Never, long first = 1, ChainKey? key = null)
     {
-        await using var sink = Sink(maxBytes, fsync);
+        await using var sink = Sink(maxBytes, fsync, key);
         for (var sequence = first; sequence < first + count; sequence++)
         {
             await sink.WriteAsync(Event(sequence), CancellationToken.None);

@@ -15,11 +15,19 @@ public sealed class AuditCommandTests : IAsyncLifetime
 
     private readonly string _workDir = Path.Combine(Path.GetTempPath(), "secretsync-audit-cli", Guid.NewGuid().ToString("n"));
 
+    private static readonly byte[] InstallKey = "the-install-key-secretsync-dev-wrote"u8.ToArray();
+
+    private static readonly ChainKey Key = ChainKey.Derive(InstallKey);
+
     private string ChainPath => Path.Combine(_workDir, ".secretsync-dev", "audit");
+
+    private string KeyFile => Path.Combine(_workDir, ".secretsync-dev", "install.key");
 
     public async Task InitializeAsync()
     {
-        await using var sink = new ChainedFileSink(new ChainedFileSinkOptions { Path = ChainPath, MaxBytes = 2000, Fsync = FsyncPolicy.Always }, TimeProvider.System);
+        Directory.CreateDirectory(Path.GetDirectoryName(KeyFile)!);
+        await File.WriteAllTextAsync(KeyFile, Convert.ToBase64String(InstallKey));
+        await using var sink = new ChainedFileSink(new ChainedFileSinkOptions { Path = ChainPath, MaxBytes = 2000, Fsync = FsyncPolicy.Always, Key = Key }, TimeProvider.System);
         AuditEvent[] events =
         [
             Event(1, AuditActions.Created, "payments", "db-credentials", Now.AddHours(-3)),
@@ -66,12 +74,60 @@ public sealed class AuditCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Verify_OfAnIntactChain_ExitsZeroWithOneLine()
+    public async Task Verify_OfAnIntactChain_WithTheKey_ExitsZeroWithOneLine()
+    {
+        var result = await AuditAsync("--path", ChainPath, "--verify", "--key-file", KeyFile);
+        var devDefault = await AuditAsync("--verify");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"verified 5 records in {Directory.GetFiles(ChainPath, "audit-*.jsonl").Length} files: 5 authenticated under the install key", result.StandardOutput.Trim());
+        Assert.True(devDefault.ExitCode == 0, devDefault.ToString());
+    }
+
+    [Fact]
+    public async Task Verify_WithoutTheKey_ClaimsNoAuthenticity_AndExitsThree()
     {
         var result = await AuditAsync("--path", ChainPath, "--verify");
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal($"verified 5 records in {Directory.GetFiles(ChainPath, "audit-*.jsonl").Length} files", result.StandardOutput.Trim());
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("not authenticated", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--key-file", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("verified", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_OfAChainWithARecordDeletedAndRecomputedWithoutTheKey_Fails()
+    {
+        var kept = new List<AuditEvent>();
+        await foreach (var e in new ChainedFileReader(ChainPath).QueryAsync(new SecretSync.Audit.Query.AuditFilter(), CancellationToken.None))
+        {
+            if (e.Sequence != 2)
+            {
+                kept.Add(e);
+            }
+        }
+
+        // What an attacker without the key can do: rewrite the rest of the chain, unkeyed or under a key of their own.
+        var unkeyed = Path.Combine(_workDir, "unkeyed");
+        var otherKey = Path.Combine(_workDir, "other-key");
+        await using (var legacy = new ChainedFileSink(new ChainedFileSinkOptions { Path = unkeyed }, TimeProvider.System))
+        await using (var forged = new ChainedFileSink(new ChainedFileSinkOptions { Path = otherKey, Key = ChainKey.Derive("a-key-made-up-by-whoever-rewrote-it"u8) }, TimeProvider.System))
+        {
+            foreach (var e in kept)
+            {
+                await legacy.WriteAsync(e, CancellationToken.None);
+                await forged.WriteAsync(e, CancellationToken.None);
+            }
+        }
+
+        var rewrittenUnkeyed = await AuditAsync("--path", unkeyed, "--verify", "--key-file", KeyFile);
+        var rewrittenUnderOtherKey = await AuditAsync("--path", otherKey, "--verify", "--key-file", KeyFile);
+
+        Assert.Equal(3, rewrittenUnkeyed.ExitCode);
+        Assert.Contains("not authenticated", rewrittenUnkeyed.StandardError, StringComparison.Ordinal);
+        Assert.Contains("legacy", rewrittenUnkeyed.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, rewrittenUnderOtherKey.ExitCode);
+        Assert.Contains("not authenticated under the key", rewrittenUnderOtherKey.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,11 +136,11 @@ public sealed class AuditCommandTests : IAsyncLifetime
         var segment = Directory.GetFiles(ChainPath, "audit-*.jsonl").Order(StringComparer.Ordinal).First(f => File.ReadAllText(f).Contains("\"sequence\":2,", StringComparison.Ordinal));
         File.WriteAllText(segment, File.ReadAllText(segment).Replace("\"namespace\":\"billing\"", "\"namespace\":\"default\"", StringComparison.Ordinal));
 
-        var result = await AuditAsync("--path", ChainPath, "--verify");
+        var result = await AuditAsync("--path", ChainPath, "--verify", "--key-file", KeyFile);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"verification failed at {segment} line", result.StandardError, StringComparison.Ordinal);
-        Assert.Contains("(sequence 2, id 0190a000-0000-7000-8000-000000000002): bad hash", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("(sequence 2, id 0190a000-0000-7000-8000-000000000002): not authenticated under the key", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,7 +185,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
         try
         {
             await Eventually.TrueAsync(() => Count() == 4, "the four successful events on disk", TimeSpan.FromSeconds(30));
-            await using (var sink = new ChainedFileSink(new ChainedFileSinkOptions { Path = ChainPath, MaxBytes = 2000 }, TimeProvider.System))
+            await using (var sink = new ChainedFileSink(new ChainedFileSinkOptions { Path = ChainPath, MaxBytes = 2000, Key = Key }, TimeProvider.System))
             {
                 await sink.WriteAsync(Event(6, AuditActions.Pruned, "billing", "old-token", Now), CancellationToken.None);
                 await sink.WriteAsync(Event(7, AuditActions.Failed, "billing", "api-key", Now) with { Outcome = AuditOutcomes.Failure }, CancellationToken.None);

@@ -105,6 +105,18 @@ public sealed class TestCluster : IAsyncDisposable
     public string? SecretValue(string ns, string name, string key) =>
         Secret(ns, name)?["data"]?[key]?.GetValue<string>() is { } b64 ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64)) : null;
 
+    /// <summary>Writes the daemon's install key, as its Secret <c>secretsync-install-key</c> holds it, to a file in <paramref name="folder"/>, for <c>audit --verify --key-file</c>.</summary>
+    /// <returns>The file's path.</returns>
+    /// <exception cref="InvalidOperationException">No daemon has created the install key yet.</exception>
+    public string WriteInstallKeyFile(string folder)
+    {
+        var stored = Kubernetes.List("secrets").FirstOrDefault(s => s["metadata"]?["name"]?.GetValue<string>() == "secretsync-install-key")?["data"]?["key"]?.GetValue<string>()
+            ?? throw new InvalidOperationException("No secretsync-install-key Secret in the cluster yet.");
+        var path = System.IO.Path.Combine(folder, "install.key");
+        System.IO.File.WriteAllText(path, stored);
+        return path;
+    }
+
     /// <summary>Kubernetes writes to Secrets recorded by the emulator (create, update, patch, delete).</summary>
     public int SecretWrites(Func<RecordedRequest, bool>? filter = null) =>
         Kubernetes.Requests.CountWhere(r => IsSecretPath(r.Path)
