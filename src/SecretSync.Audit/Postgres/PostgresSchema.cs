@@ -18,6 +18,9 @@ internal static class PostgresSchema
     /// <summary>The function (migration 2) a migration role calls to let a login role write one cluster's events: <c>SELECT secretsync_grant_writer('role', 'cluster')</c>.</summary>
     public const string GrantWriterFunction = "secretsync_grant_writer";
 
+    /// <summary>The retention function (migration 2) the migration role runs on a schedule: <c>SELECT secretsync_prune('90 days')</c> deletes older events and returns how many.</summary>
+    public const string PruneFunction = "secretsync_prune";
+
     /// <summary>Arbitrary key of the advisory lock serialising migrations across daemons.</summary>
     private const long MigrationLockKey = 0x5EC2_E75C_0A0D_17;
 
@@ -84,6 +87,11 @@ internal static class PostgresSchema
         END
         $$;
         REVOKE ALL ON FUNCTION secretsync_grant_writer(name, text) FROM PUBLIC;
+        CREATE FUNCTION secretsync_prune(keep interval) RETURNS bigint
+        LANGUAGE sql AS $$
+            WITH gone AS (DELETE FROM audit_events WHERE time < now() - keep RETURNING 1) SELECT count(*) FROM gone
+        $$;
+        REVOKE ALL ON FUNCTION secretsync_prune(interval) FROM PUBLIC;
         """,
     ];
 

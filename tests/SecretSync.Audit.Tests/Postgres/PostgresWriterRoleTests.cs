@@ -51,6 +51,12 @@ public sealed class PostgresWriterRoleTests(PostgresFixture fixture) : IClassFix
         Assert.Equal(1L, await PgSome.ScalarAsync<long>(asWriter, "SELECT count(*) FROM audit_events"));
         Assert.Equal(2L, await PgSome.ScalarAsync<long>(admin, "SELECT count(*) FROM audit_events"));
         Assert.Equal(1L, await PgSome.ScalarAsync<long>(admin, $"SELECT count(*) FROM audit_events WHERE id = '{theirs.Id}' AND detail = 'content changed'"));
+
+        // Retention is the migration role's: a writer cannot prune, and pruning removes only what is older than asked.
+        var prune = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(asWriter, $"SELECT {PostgresSchema.PruneFunction}('1 day')"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, prune.SqlState);
+        Assert.Equal(0L, await PgSome.ScalarAsync<long>(asMigrator, $"SELECT {PostgresSchema.PruneFunction}('100 years')"));
+        Assert.Equal(2L, await PgSome.ScalarAsync<long>(asMigrator, $"SELECT {PostgresSchema.PruneFunction}('1 day')"));
     }
 
     private static string As(string connectionString, string role) => new NpgsqlConnectionStringBuilder(connectionString) { Username = role }.ToString();
