@@ -32,10 +32,18 @@ public sealed class AuditTrail : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private volatile SinkPump[] _pumps;
+    private readonly TenantRateLimit _limit;
+    private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ITimer _summaries;
     private long _sequence;
 
     /// <summary>Creates a trail writing to the given sinks.</summary>
-    public AuditTrail(AuditIdentity identity, IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditTrail> logger)
+    /// <param name="identity">Stamped on every event.</param>
+    /// <param name="sinks">The sinks from the start.</param>
+    /// <param name="time">The clock for stamps, the rate limit and its summaries.</param>
+    /// <param name="logger">Told about sink failures.</param>
+    /// <param name="limit">The per-namespace limit on tenant-triggered events; null uses the defaults of <see cref="TenantRateLimit"/>.</param>
+    public AuditTrail(AuditIdentity identity, IEnumerable<IAuditSink> sinks, TimeProvider time, ILogger<AuditTrail> logger, TenantRateLimit? limit = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(sinks);
@@ -43,6 +51,11 @@ public sealed class AuditTrail : IAsyncDisposable
         _time = time;
         _logger = logger;
         _pumps = [.. sinks.Select(sink => new SinkPump(null, sink, logger))];
+        _limit = limit ?? new TenantRateLimit();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limit.Burst);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_limit.Refill, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_limit.SummaryInterval, TimeSpan.Zero);
+        _summaries = time.CreateTimer(_ => RecordSummaries(), null, _limit.SummaryInterval, _limit.SummaryInterval);
     }
 
     /// <summary>The names of the sinks added with <see cref="Add"/> and not removed since.</summary>
@@ -111,6 +124,12 @@ public sealed class AuditTrail : IAsyncDisposable
         };
         // Tenant text reaches every sink with its bidirectional and control characters made visible.
         var auditEvent = fill is null ? stamped : AuditText.Escape(fill(stamped));
+        if (TenantRateLimit.Applies(auditEvent) && !TryTake(auditEvent.Namespace!))
+        {
+            Events.Add(1, new("action", AuditActions.Suppressed), new("outcome", outcome));
+            return auditEvent;
+        }
+
         Events.Add(1, new("action", action), new("outcome", outcome));
         foreach (var pump in _pumps)
         {
@@ -129,13 +148,84 @@ public sealed class AuditTrail : IAsyncDisposable
         }
     }
 
+    /// <summary>Records the <c>suppressed</c> summary of every namespace that had events held back since the last one.</summary>
+    public void RecordSummaries()
+    {
+        List<(string Namespace, long Count)> due = [];
+        lock (_buckets)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var (ns, bucket) in _buckets)
+            {
+                if (bucket.Suppressed > 0)
+                {
+                    due.Add((ns, bucket.Suppressed));
+                    bucket.Suppressed = 0;
+                }
+            }
+
+            // A namespace that has been quiet long enough to refill holds nothing worth keeping.
+            foreach (var ns in _buckets.Where(b => b.Value.Suppressed == 0 && Refilled(b.Value, now) >= _limit.Burst).Select(b => b.Key).ToList())
+            {
+                _buckets.Remove(ns);
+            }
+        }
+
+        foreach (var (ns, count) in due)
+        {
+            Record(AuditActions.Suppressed, AuditOutcomes.Skipped, e => e with
+            {
+                Namespace = ns,
+                Detail = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{count} tenant-triggered event(s) (denied, conflict, namespace) held back by the audit rate limit ({_limit.Burst} at once, then one per {_limit.Refill.TotalSeconds:0.###}s); writes are never held back"),
+            });
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _summaries.DisposeAsync();
+        RecordSummaries();
         foreach (var pump in _pumps)
         {
             await pump.DisposeAsync();
         }
+    }
+
+    private bool TryTake(string ns)
+    {
+        lock (_buckets)
+        {
+            var now = _time.GetUtcNow();
+            if (!_buckets.TryGetValue(ns, out var bucket))
+            {
+                _buckets[ns] = bucket = new Bucket { Tokens = _limit.Burst, Since = now };
+            }
+
+            bucket.Tokens = Refilled(bucket, now);
+            bucket.Since = now;
+            if (bucket.Tokens >= 1)
+            {
+                bucket.Tokens--;
+                return true;
+            }
+
+            bucket.Suppressed++;
+            return false;
+        }
+    }
+
+    private double Refilled(Bucket bucket, DateTimeOffset now) =>
+        Math.Min(_limit.Burst, bucket.Tokens + ((now - bucket.Since) / _limit.Refill));
+
+    private sealed class Bucket
+    {
+        public double Tokens { get; set; }
+
+        public DateTimeOffset Since { get; set; }
+
+        public long Suppressed { get; set; }
     }
 
     private sealed class SinkPump : IAsyncDisposable

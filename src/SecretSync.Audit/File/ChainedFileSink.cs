@@ -36,6 +36,7 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
     private const string LockFileName = ".lock";
 
     private readonly ChainedFileSinkOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly FileStream _lockFile;
@@ -62,6 +63,7 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         _options = options;
+        _time = time;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Folder = System.IO.Path.GetFullPath(options.Path);
         if (System.IO.File.Exists(Folder))
@@ -89,6 +91,7 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
             throw;
         }
 
+        PruneExpired();
         if (options.Fsync == FsyncPolicy.Batch)
         {
             _batchTimer = time.CreateTimer(_ => SyncInBackground(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -251,9 +254,34 @@ public sealed class ChainedFileSink : IAuditSink, IAsyncDisposable
         return ChainFormat.Genesis;
     }
 
+    /// <summary>Deletes the closed segments whose newest record is older than the retention; the newest segment always stays.</summary>
+    private void PruneExpired()
+    {
+        if (_options.Retention is not { } retention)
+        {
+            return;
+        }
+
+        var cutoff = _time.GetUtcNow() - retention;
+        var segments = ChainFormat.ListSegments(Folder);
+        foreach (var segment in segments.Take(segments.Count - 1))
+        {
+            var tail = SegmentTail.Read(segment.Path);
+            if (tail.LastLine is null || !ChainFormat.TryParse(tail.LastLine, out var record, out _) || record.Event.Time >= cutoff)
+            {
+                // Oldest first: once one segment is kept, the ones after it are newer.
+                break;
+            }
+
+            System.IO.File.Delete(segment.Path);
+            _logger.LogInformation("Deleted audit segment {Segment}: its newest record ({Time:O}) is past the retention of {Retention}.", segment.Path, record.Event.Time, retention);
+        }
+    }
+
     private FileStream OpenNextSegment()
     {
         _segmentNumber++;
+        PruneExpired();
         var path = System.IO.Path.Combine(Folder, ChainFormat.SegmentName(_segmentNumber));
         _segment = OpenSegment(path, FileMode.CreateNew);
         _segmentSize = 0;

@@ -23,6 +23,10 @@ public sealed record ChainedFileSinkOptions
     /// <value><see cref="FsyncPolicy.Batch"/> (<see cref="AuditFileSettings.DefaultFsync"/>).</value>
     public FsyncPolicy Fsync { get; init; } = AuditFileSettings.DefaultFsync;
 
+    /// <summary>How long a closed segment is kept after its newest record; older ones are deleted at start and whenever a segment is closed.</summary>
+    /// <value>Null: segments are kept forever. Once segment 1 is gone, <c>--verify</c> notes that the chain's first link is not checked.</value>
+    public TimeSpan? Retention { get; init; }
+
     /// <summary>The key that authenticates each record (HMAC-SHA256), derived from the daemon's install key.</summary>
     /// <value>Null writes legacy, unkeyed records, which <c>--verify</c> reports as not authenticated; the daemon always sets it.</value>
     public ChainKey? Key { get; init; }
@@ -40,7 +44,7 @@ public sealed record ChainedFileSinkOptions
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(key);
-        return new ChainedFileSinkOptions { Path = settings.Path, MaxBytes = settings.MaxBytes, Fsync = settings.Fsync, Key = key };
+        return new ChainedFileSinkOptions { Path = settings.Path, MaxBytes = settings.MaxBytes, Fsync = settings.Fsync, Key = key, Retention = settings.Retention };
     }
 
     /// <summary>Checks every value.</summary>
@@ -52,6 +56,10 @@ public sealed record ChainedFileSinkOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BatchInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchRecords);
+        if (Retention is { } retention)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero, nameof(Retention));
+        }
         if (!Enum.IsDefined(Fsync))
         {
             throw new ArgumentOutOfRangeException(nameof(Fsync), Fsync, "Fsync must be always, batch or never.");

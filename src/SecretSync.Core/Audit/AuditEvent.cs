@@ -107,9 +107,15 @@ public static class AuditActions
     /// <summary>Workloads were restarted after a rotation.</summary>
     public const string Restarted = "restarted";
 
+    /// <summary>Tenant-triggered events of one namespace were held back by the audit rate limit; <c>detail</c> counts them.</summary>
+    public const string Suppressed = "suppressed";
+
     /// <summary>Every action, for validating filters.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Created, Updated, Revoked, Pruned, Restored, Conflict, Denied, Failed, ConfigRejected, ConfigLoaded, RevocationPaused, PrunePaused, Restarted];
+        [Created, Updated, Revoked, Pruned, Restored, Conflict, Denied, Failed, ConfigRejected, ConfigLoaded, RevocationPaused, PrunePaused, Restarted, Suppressed];
+
+    /// <summary>The actions that record a write to the cluster: never rate-limited, always recorded.</summary>
+    public static IReadOnlyList<string> Writes { get; } = [Created, Updated, Revoked, Pruned, Restored];
 }
 
 /// <summary>The audit <c>trigger</c> values: what made the daemon act.</summary>

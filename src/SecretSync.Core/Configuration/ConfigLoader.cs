@@ -386,11 +386,12 @@ public static class ConfigLoader
             reader.Report(sinksNode, audit.FieldOf("sinks"), "must list at least one sink (stdout, file, events, postgres)");
         }
 
-        var file = audit.Map("file", ["path", "maxBytes", "fsync"]);
+        var file = audit.Map("file", ["path", "maxBytes", "fsync", "retention"]);
         var path = file.Text("path");
         var maxBytes = file.Long("maxBytes", AuditFileSettings.DefaultMaxBytes, 4096);
         var fsync = file.Choice("fsync", AuditFileSettings.DefaultFsync);
-        var fileSettings = path is null ? null : new AuditFileSettings { Path = path, MaxBytes = maxBytes, Fsync = fsync };
+        var retention = file.Get("retention") is null ? (TimeSpan?)null : file.Duration("retention", TimeSpan.MaxValue);
+        var fileSettings = path is null ? null : new AuditFileSettings { Path = path, MaxBytes = maxBytes, Fsync = fsync, Retention = retention };
 
         var postgres = audit.Map("postgres", ["connectionString", "bufferDir"]);
         var connectionString = postgres.Text("connectionString");

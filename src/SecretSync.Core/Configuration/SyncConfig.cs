@@ -200,6 +200,10 @@ public sealed record AuditFileSettings
     /// <summary>When appended records are flushed to disk.</summary>
     /// <value><see cref="FsyncPolicy.Batch"/>.</value>
     public FsyncPolicy Fsync { get; init; } = DefaultFsync;
+
+    /// <summary>How long closed segments are kept, judged by their newest record (<c>audit.file.retention</c>).</summary>
+    /// <value>Null: kept forever.</value>
+    public TimeSpan? Retention { get; init; }
 }
 
 /// <summary>The PostgreSQL sink.</summary>

@@ -122,6 +122,31 @@ public sealed class KeyedChainTests
         Assert.True(folder.Reader().Verify(Key).IsAuthenticated);
     }
 
+    [Fact]
+    public async Task Retention_DeletesClosedSegmentsPastIt_AndWhatRemainsStillAuthenticates()
+    {
+        using var folder = new ChainFolder();
+        folder.Clock.Advance(TimeSpan.FromMinutes(35));
+        await using (var sink = new ChainedFileSink(
+            new ChainedFileSinkOptions { Path = folder.Path, MaxBytes = 2000, Fsync = Core.Configuration.FsyncPolicy.Never, Key = Key, Retention = TimeSpan.FromMinutes(10) }, folder.Clock))
+        {
+            for (var sequence = 1; sequence <= 30; sequence++)
+            {
+                await sink.WriteAsync(ChainFolder.Event(sequence), CancellationToken.None);
+            }
+        }
+
+        var kept = await folder.ReadAllAsync();
+        var verification = folder.Reader().Verify(Key);
+
+        Assert.DoesNotContain("audit-000001.jsonl", folder.SegmentNames());
+        // Event n happened n minutes after the start; the cut-off is minute 25, and a segment goes only as a whole.
+        Assert.InRange(kept.First().Sequence, 2, 25);
+        Assert.Equal(30, kept.Last().Sequence);
+        Assert.True(verification.IsAuthenticated, verification.FirstBreak?.ToString());
+        Assert.NotNull(verification.UncheckedStart);
+    }
+
     /// <summary>The event's bytes exactly as they stand in a record line (what the MAC covers).</summary>
     private static byte[] EventBytes(string line)
     {

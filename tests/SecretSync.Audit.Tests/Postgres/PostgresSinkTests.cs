@@ -25,7 +25,7 @@ public sealed class PostgresSinkTests(PostgresFixture fixture) : IClassFixture<P
         await using var store = new PostgresAuditStore(database);
         var stored = Assert.Single(await ReadAllAsync(store));
         Assert.Equal(original, stored);
-        Assert.Equal(1, await PgSome.ScalarAsync<int>(database, "SELECT max(version) FROM schema_version"));
+        Assert.Equal(PostgresSchema.CurrentVersion, await PgSome.ScalarAsync<int>(database, "SELECT max(version) FROM schema_version"));
         var indexes = await fixture.Server.QueryAsync(DatabaseName(database), "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'audit_events'");
         Assert.Equal("audit_events_action,audit_events_cluster,audit_events_namespace,audit_events_pkey,audit_events_source,audit_events_time", indexes);
     }
@@ -105,7 +105,7 @@ public sealed class PostgresSinkTests(PostgresFixture fixture) : IClassFixture<P
         }
 
         Assert.Equal(40L, await PgSome.ScalarAsync<long>(database, "SELECT count(*) FROM audit_events"));
-        Assert.Equal(1L, await PgSome.ScalarAsync<long>(database, "SELECT count(*) FROM schema_version"));
+        Assert.Equal((long)PostgresSchema.CurrentVersion, await PgSome.ScalarAsync<long>(database, "SELECT count(*) FROM schema_version"));
     }
 
     [PeerFact("postgres")]

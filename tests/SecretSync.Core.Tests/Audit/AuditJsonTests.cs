@@ -57,7 +57,7 @@ public sealed class AuditJsonTests
     public void Vocabulary_MatchesTheDesign()
     {
         Assert.Equal(["created", "updated", "revoked", "pruned", "restored", "conflict", "denied", "failed",
-            "config-rejected", "config-loaded", "revocation-paused", "prune-paused", "restarted"], AuditActions.All);
+            "config-rejected", "config-loaded", "revocation-paused", "prune-paused", "restarted", "suppressed"], AuditActions.All);
         Assert.DoesNotContain("unchanged", AuditActions.All);
         Assert.Equal(["startup", "poll", "event", "namespace", "drift", "manual", "config"], AuditTriggers.All);
     }
