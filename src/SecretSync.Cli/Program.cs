@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using SecretSync.Cli;
 using SecretSync.Cli.Commands;
 
 var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a central secret authority.")
@@ -10,4 +12,20 @@ var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a 
     RotateCommand.Create(),
     AuditCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Action is ParseErrorAction parseError)
+{
+    // The error lines say what is wrong; `--help` is one flag away.
+    parseError.ShowHelp = false;
+}
+
+try
+{
+    var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+}
+catch (Exception ex) when (ExpectedFailure.Describe(ex) is { } line)
+{
+    await Console.Error.WriteLineAsync($"error: {line}");
+    return ExitCodes.Usage;
+}
