@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using SecretSync.Cli;
 using SecretSync.Cli.Commands;
 
@@ -13,16 +12,17 @@ var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a 
     AuditCommand.Create(),
 };
 var parse = root.Parse(args);
-if (parse.Action is ParseErrorAction parseError)
+if (parse.Errors.Count > 0)
 {
-    // The error lines say what is wrong; `--help` is one flag away.
-    parseError.ShowHelp = false;
+    // One line, as every expected error is; `--help` is one flag away.
+    var problems = parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+    await Console.Error.WriteLineAsync($"error: {string.Join("; ", problems)} (see {parse.CommandResult.Command.Name} --help)");
+    return ExitCodes.Usage;
 }
 
 try
 {
-    var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-    return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ExpectedFailure.Describe(ex) is { } line)
 {
