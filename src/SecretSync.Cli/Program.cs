@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SecretSync.Cli;
 using SecretSync.Cli.Commands;
 
 var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a central secret authority.")
@@ -10,4 +11,21 @@ var root = new RootCommand("SecretSync: keeps Kubernetes Secrets in step with a 
     RotateCommand.Create(),
     AuditCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // One line, as every expected error is; `--help` is one flag away.
+    var problems = parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+    await Console.Error.WriteLineAsync($"error: {string.Join("; ", problems)} (see {parse.CommandResult.Command.Name} --help)");
+    return ExitCodes.Usage;
+}
+
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ExpectedFailure.Describe(ex) is { } line)
+{
+    await Console.Error.WriteLineAsync($"error: {line}");
+    return ExitCodes.Usage;
+}

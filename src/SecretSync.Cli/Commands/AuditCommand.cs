@@ -376,18 +376,7 @@ internal static partial class AuditCommand
 
     // A table squeezed into a narrow terminal loses whole columns; one row per line, soft-wrapped by the terminal, reads better.
     // Piped output gets neither colours nor a width limit.
-    private static IAnsiConsole TableConsole(int width)
-    {
-        var redirected = Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(Console.Out),
-            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        });
-        console.Profile.Width = redirected ? width : Math.Max(console.Profile.Width, width);
-        return console;
-    }
+    private static IAnsiConsole TableConsole(int width) => Terminal.Stdout(pipedWidth: width, minimumWidth: width);
 
     private static async Task<int> FailAsync(int exitCode, string message)
     {

@@ -5,7 +5,6 @@ using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.Daemon.Hosting;
 using SecretSync.DevStack;
-using SecretSync.Providers.Vault;
 using Spectre.Console;
 
 namespace SecretSync.Cli.Commands;
@@ -34,23 +33,37 @@ internal static class DevCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? configFile, DirectoryInfo stateDir, DirectoryInfo? seedDir, bool once, int? port, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? configFile, DirectoryInfo stateDirInfo, DirectoryInfo? seedDir, bool once, int? port, CancellationToken cancellationToken)
     {
-        var console = Console.IsOutputRedirected ? PipedConsole() : AnsiConsole.Console;
-        stateDir.Create();
-        var seed = DevSeed.Load(seedDir);
-        var configPath = configFile?.ToString() ?? Path.Combine(stateDir.FullName, "config.yaml");
-        if (configFile is null && !File.Exists(configPath))
+        var console = Terminal.Stdout();
+        using var stateDir = DevStateDir.TryAcquire(stateDirInfo, out var holder);
+        if (stateDir is null)
         {
-            await File.WriteAllTextAsync(configPath, seed.ConfigText, cancellationToken);
+            await Console.Error.WriteLineAsync(
+                $"error: {stateDirInfo.FullName} is in use by a running secretsync dev ({holder}); stop it or pass another --state-dir.");
+            return ExitCodes.Usage;
+        }
+
+        var seed = DevSeed.Load(seedDir);
+        var configPath = configFile?.ToString() ?? stateDir.PathOf("config.yaml");
+        if (configFile is null)
+        {
+            if (File.Exists(configPath))
+            {
+                DevStateDir.Protect(configPath);
+            }
+            else
+            {
+                stateDir.Write("config.yaml", seed.ConfigText);
+            }
         }
 
         await using var kubernetes = await KubernetesEmulator.StartAsync(cancellationToken: cancellationToken);
         await using var vault = await VaultEmulator.StartAsync(cancellationToken: cancellationToken);
-        var vaultAddress = vault.BaseAddress.ToString().TrimEnd('/');
+        var vaultAim = new VaultAim(vault, stateDir);
         await using var clouds = await CloudEmulators.StartAsync(
             CloudEmulators.ProvidersIn(File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, cancellationToken) : ""), stateDir, cancellationToken);
-        Func<ProviderSettings, ProviderSettings> aim = settings => clouds.Aim(AimAtEmulators(settings, vaultAddress, vault.RootToken));
+        Func<ProviderSettings, ProviderSettings> aim = settings => clouds.Aim(vaultAim.Aim(settings));
         var file = new ConfigFile(configPath, ProviderCatalog.Registry().WithAdjustedSettings(aim), TimeProvider.System);
         if (file.Load() is not ConfigResult.Valid valid)
         {
@@ -64,19 +77,18 @@ internal static class DevCommand
         }
 
         Seed(kubernetes, vault, seed);
-        var kubeconfig = Path.Combine(stateDir.FullName, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, kubernetes.CreateKubeconfig(), cancellationToken);
-        var vaultEnv = Path.Combine(stateDir.FullName, "vault.env");
-        await File.WriteAllTextAsync(vaultEnv, $"export VAULT_ADDR={vaultAddress}\nexport VAULT_TOKEN={vault.RootToken}\n", cancellationToken);
+        var kubeconfig = stateDir.Write("kubeconfig", kubernetes.CreateKubeconfig());
+        var vaultEnv = stateDir.Write("vault.env", $"export VAULT_ADDR={vaultAim.Address}\nexport VAULT_TOKEN={vault.RootToken}\n");
 
         var progress = new DevConsoleSink(console);
+        var installKey = stateDir.PathOf("install.key");
         var options = new DaemonOptions
         {
             ConfigPath = configPath,
             Kubeconfig = kubeconfig,
             ListenAddress = "127.0.0.1",
             Port = port ?? 0,
-            InstallKeyFile = Path.Combine(stateDir.FullName, "install.key"),
+            InstallKeyFile = installKey,
             Instance = "dev",
             ProviderOverrides = aim,
         };
@@ -87,14 +99,19 @@ internal static class DevCommand
             Audit = audit with
             {
                 Sinks = [.. audit.Sinks.Where(s => s != AuditSinkKind.Stdout).Append(AuditSinkKind.File).Distinct()],
-                File = audit.File ?? new AuditFileSettings { Path = Path.Combine(stateDir.FullName, "audit") },
+                File = audit.File ?? new AuditFileSettings { Path = stateDir.PathOf("audit") },
             },
         };
         await using var app = DaemonHost.Build(options, devConfig, file, ProviderCatalog.AddAll, [progress]);
         var runtime = app.Services.GetRequiredService<DaemonRuntime>();
         await app.StartAsync(cancellationToken);
+        stateDir.Announce($"Kubernetes API {kubernetes.BaseAddress}, Vault {vaultAim.Address}");
 
-        PrintBanner(console, kubernetes, vaultAddress, vault.RootToken, clouds, stateDir, kubeconfig, vaultEnv, configPath, seed.Origin);
+        PrintBanner(console, kubernetes, vaultAim.Address, vault.RootToken, clouds, stateDir.Directory, configPath, seed.Origin);
+        if (!once)
+        {
+            PrintHints(console, kubeconfig, vaultEnv);
+        }
 
         // SIGTERM reaches the host's lifetime, Ctrl-C the command's token: either one ends the dev stack.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
@@ -105,50 +122,26 @@ internal static class DevCommand
                 await Task.Delay(50, stop.Token);
             }
 
+            // The daemon creates its key file with the default mode; inside the 0700 dir no one else could open it meanwhile.
+            DevStateDir.Protect(installKey);
             PrintEndpoints(console, runtime);
             if (once)
             {
-                return PrintSummary(console, runtime);
+                return PrintSummary(console, runtime) ? ExitCodes.Done : ExitCodes.Failed;
             }
 
             console.MarkupLine("[grey]Running; Ctrl-C to stop.[/]");
             await Task.Delay(Timeout.Infinite, stop.Token);
-            return 0;
+            return ExitCodes.Done;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return 0;
+            return ExitCodes.Done;
         }
         finally
         {
             await app.StopAsync(CancellationToken.None);
         }
-    }
-
-    // Piped output (CI logs, tee) gets no escape codes, and no 80-column wrapping that would split names in the summary.
-    private static IAnsiConsole PipedConsole()
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(Console.Out),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-        });
-        console.Profile.Width = 400;
-        return console;
-    }
-
-    private static ProviderSettings AimAtEmulators(ProviderSettings settings, string vaultAddress, string rootToken)
-    {
-        if (settings.Type != "vault" || settings.Get(VaultSettingKeys.Address) is not null)
-        {
-            return settings;
-        }
-
-        var aimed = settings.With(VaultSettingKeys.Address, vaultAddress);
-        var hasCredentials = new[] { VaultSettingKeys.AuthToken, VaultSettingKeys.AuthTokenFile, VaultSettingKeys.Token, VaultSettingKeys.TokenFile }
-            .Any(key => settings.Get(key) is not null);
-        return hasCredentials || settings.Get(VaultSettingKeys.AuthMethod, "token") != "token" ? aimed : aimed.With(VaultSettingKeys.AuthToken, rootToken);
     }
 
     private static void Seed(KubernetesEmulator kubernetes, VaultEmulator vault, DevSeed seed)
@@ -168,7 +161,7 @@ internal static class DevCommand
 
     private static void PrintBanner(
         IAnsiConsole console, KubernetesEmulator kubernetes, string vaultAddress, string token, CloudEmulators clouds, DirectoryInfo stateDir,
-        string kubeconfig, string vaultEnv, string configPath, string seedOrigin)
+        string configPath, string seedOrigin)
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("[bold]Kubernetes API[/]", Markup.Escape(kubernetes.BaseAddress.ToString()));
@@ -182,6 +175,11 @@ internal static class DevCommand
         grid.AddRow("[bold]Config[/]", Markup.Escape($"{configPath} (edit it: changes are reloaded)"));
         grid.AddRow("[bold]Seed[/]", Markup.Escape(seedOrigin));
         console.Write(new Panel(grid).Header("secretsync dev").RoundedBorder());
+    }
+
+    // Only for a stack that keeps running: after --once nothing is left for kubectl or curl to reach.
+    private static void PrintHints(IAnsiConsole console, string kubeconfig, string vaultEnv)
+    {
         console.MarkupLine("[bold]Try, in another shell:[/]");
         console.WriteLine($"  export KUBECONFIG={kubeconfig}");
         console.WriteLine("  kubectl get secrets -n payments");
@@ -199,8 +197,8 @@ internal static class DevCommand
         }
     }
 
-    /// <summary>Prints what was synced where; returns the exit code: 0 when every target converged, 1 when one did not.</summary>
-    private static int PrintSummary(IAnsiConsole console, DaemonRuntime runtime)
+    /// <returns>Whether every target converged.</returns>
+    private static bool PrintSummary(IAnsiConsole console, DaemonRuntime runtime)
     {
         var status = runtime.Snapshot();
         var table = new Table().RoundedBorder().Title("Synced Secrets")
@@ -221,10 +219,10 @@ internal static class DevCommand
 
         if (status.NotConverged == 0)
         {
-            return 0;
+            return true;
         }
 
         console.MarkupLine($"[red]{status.NotConverged} target(s) did not sync[/]: {Markup.Escape(status.Readiness)}");
-        return 1;
+        return false;
     }
 }

@@ -37,25 +37,33 @@ internal static class RunCommand
                 await using var app = DaemonHost.Build(options, valid.Config, file, ProviderCatalog.AddAll);
                 await app.StartAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
-                return app.Services.GetRequiredService<DaemonRuntime>().Failure is null ? 0 : 1;
+                return app.Services.GetRequiredService<DaemonRuntime>().Failure is null ? ExitCodes.Done : ExitCodes.Failed;
             }
             catch (KubernetesConfigException ex)
             {
                 await Console.Error.WriteLineAsync($"error: {ex.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
         });
         return command;
     }
 
+    /// <summary>Reports an invalid or unreadable configuration: one line for one problem, else one line each under a heading.</summary>
     internal static int Fail(ConfigFile file)
     {
-        Console.Error.WriteLine($"{file.Path} is not valid:");
-        foreach (var line in file.Load().ToString()!.Split(Environment.NewLine))
+        var lines = file.Load().ToString()!.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length == 1)
+        {
+            Console.Error.WriteLine($"error: {file.Path} is not valid: {lines[0]}");
+            return ExitCodes.Failed;
+        }
+
+        Console.Error.WriteLine($"error: {file.Path} is not valid:");
+        foreach (var line in lines)
         {
             Console.Error.WriteLine($"  {line}");
         }
 
-        return 1;
+        return ExitCodes.Failed;
     }
 }

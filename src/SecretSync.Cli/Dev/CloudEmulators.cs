@@ -18,12 +18,12 @@ namespace SecretSync.Cli.Dev;
 /// </remarks>
 internal sealed class CloudEmulators : IAsyncDisposable
 {
-    private readonly DirectoryInfo _stateDir;
+    private readonly DevStateDir _stateDir;
     private AwsSecretsManagerEmulator? _aws;
     private GcpSecretManagerEmulator? _gcp;
     private AzureKeyVaultEmulator? _azure;
 
-    private CloudEmulators(DirectoryInfo stateDir) => _stateDir = stateDir;
+    private CloudEmulators(DevStateDir stateDir) => _stateDir = stateDir;
 
     /// <summary>One line per running emulator, for the banner.</summary>
     public IEnumerable<(string Name, string Address)> Running =>
@@ -57,13 +57,13 @@ internal sealed class CloudEmulators : IAsyncDisposable
     }
 
     /// <summary>Starts the emulators the given provider types need.</summary>
-    public static async Task<CloudEmulators> StartAsync(IReadOnlyCollection<(string Type, bool HasEndpoint, string? Region, string? Project)> providers, DirectoryInfo stateDir, CancellationToken cancellationToken)
+    public static async Task<CloudEmulators> StartAsync(IReadOnlyCollection<(string Type, bool HasEndpoint, string? Region, string? Project)> providers, DevStateDir stateDir, CancellationToken cancellationToken)
     {
         var emulators = new CloudEmulators(stateDir);
         if (providers.FirstOrDefault(p => p.Type == "aws" && !p.HasEndpoint) is { Type: not null } aws)
         {
             emulators._aws = await AwsSecretsManagerEmulator.StartAsync(new AwsSecretsManagerEmulatorOptions { Region = aws.Region ?? "us-east-1" }, cancellationToken);
-            await File.WriteAllTextAsync(emulators.StateFile("aws-secret-access-key"), emulators._aws.SecretAccessKey, cancellationToken);
+            stateDir.Write("aws-secret-access-key", emulators._aws.SecretAccessKey);
         }
 
         if (providers.FirstOrDefault(p => p.Type == "gcp" && !p.HasEndpoint) is { Type: not null } gcp)
@@ -75,7 +75,8 @@ internal sealed class CloudEmulators : IAsyncDisposable
         {
             emulators._azure = await AzureKeyVaultEmulator.StartAsync(cancellationToken: cancellationToken);
             emulators._azure.Tls.WriteCaPem(emulators.StateFile("azure-ca.pem"));
-            await File.WriteAllTextAsync(emulators.StateFile("azure-token"), emulators._azure.AccessToken, cancellationToken);
+            DevStateDir.Protect(emulators.StateFile("azure-ca.pem"));
+            stateDir.Write("azure-token", emulators._azure.AccessToken);
         }
 
         return emulators;
@@ -153,7 +154,8 @@ internal sealed class CloudEmulators : IAsyncDisposable
         return keys.ToDictionary(k => k, _ => "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), StringComparer.Ordinal);
     }
 
-    private static ProviderSettings Rebuild(ProviderSettings settings, string[] dropPrefixes, Dictionary<string, string> set)
+    /// <summary>The settings without the keys under <paramref name="dropPrefixes"/>, with <paramref name="set"/> applied.</summary>
+    internal static ProviderSettings Rebuild(ProviderSettings settings, string[] dropPrefixes, Dictionary<string, string> set)
     {
         var values = settings.Keys
             .Where(key => !dropPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)) && !set.ContainsKey(key))
@@ -166,5 +168,5 @@ internal sealed class CloudEmulators : IAsyncDisposable
         return new ProviderSettings(settings.Name, settings.Type, values, settings.Location);
     }
 
-    private string StateFile(string name) => Path.Combine(_stateDir.FullName, name);
+    private string StateFile(string name) => _stateDir.PathOf(name);
 }

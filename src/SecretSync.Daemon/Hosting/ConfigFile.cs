@@ -15,6 +15,7 @@ public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProv
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
 
     private byte[]? _lastHash;
+    private bool _unreadable;
 
     /// <summary>The file as given by the user.</summary>
     public string Path { get; } = path;
@@ -29,14 +30,17 @@ public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProv
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new ConfigResult.Invalid([new ConfigError(new SourceLocation(Path, 1, 1), "", $"cannot read the configuration file: {ex.Message}")]);
+            return Unreadable(ex);
         }
 
         _lastHash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
         return ConfigLoader.Parse(text, Path, providers);
     }
 
-    /// <summary>Calls <paramref name="changed"/> with the result of each load after the file's content changes.</summary>
+    private ConfigResult.Invalid Unreadable(Exception ex) =>
+        new([new ConfigError(new SourceLocation(Path, 1, 1), "", $"cannot read the configuration file: {ex.Message}")]);
+
+    /// <summary>Calls <paramref name="changed"/> with the result of each load after the file's content changes, and once when the file becomes unreadable (deleted).</summary>
     public async Task WatchAsync(Func<ConfigResult, Task> changed, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(CheckInterval, time);
@@ -49,9 +53,17 @@ public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProv
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                // A deleted or unreadable file is reported once per outage, as a rejected configuration: the last good one stays.
+                if (!_unreadable)
+                {
+                    _unreadable = true;
+                    await changed(Unreadable(ex));
+                }
+
                 continue;
             }
 
+            _unreadable = false;
             if (_lastHash is not null && hash.AsSpan().SequenceEqual(_lastHash))
             {
                 continue;

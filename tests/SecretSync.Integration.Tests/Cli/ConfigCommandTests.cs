@@ -80,7 +80,7 @@ public sealed class ConfigCommandTests : IDisposable
         var run = await ResilienceCommand.RunAsync(["run", "--config", path, "--kubeconfig", kubeconfig, "--port", "0"]);
 
         Assert.True(run.ExitCode != 0, run.ToString());
-        var message = new Regex($@"(?m)^\s*{Regex.Escape(path)}:{LineOf(text, "interval: thirty")}:\d+: sync\.interval: .*thirty.*$");
+        var message = new Regex($@"(?m){Regex.Escape(path)}:{LineOf(text, "interval: thirty")}:\d+: sync\.interval: .*thirty.*$");
         Assert.Matches(message, run.StandardError);
         Assert.Equal(message.Match(validate.StandardError).Value.Trim(), message.Match(run.StandardError).Value.Trim());
         Assert.DoesNotContain("Serving", run.StandardError, StringComparison.Ordinal);

@@ -3,13 +3,14 @@ using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 
-public sealed class DevCloudSamplesTests
+public sealed class DevSamplesTests
 {
     [Theory]
+    [InlineData("vault", "vault-main")]
     [InlineData("aws", "aws-main")]
     [InlineData("gcp", "gcp-main")]
     [InlineData("azure", "azure-main")]
-    public async Task DevWithACloudSample_SyncsEveryMappedSecretFromTheEmbeddedEmulator(string sample, string provider)
+    public async Task DevWithAProviderSample_SyncsEveryMappedSecretFromTheEmbeddedEmulator(string sample, string provider)
     {
         var state = Directory.CreateTempSubdirectory("secretsync-dev-cloud-").FullName;
         try
