@@ -216,7 +216,8 @@ public static class ConfigLoader
             result[name] = new BundleConfig(name, provider, selector, secrets);
         }
 
-        // Two bundles writing one Secret name into a namespace both may serve would overwrite each other every cycle.
+        // Two bundles writing one Secret name into a namespace both may serve compete for it; the daemon settles it,
+        // but the author most likely meant something else.
         foreach (var group in written.GroupBy(w => w.Target, StringComparer.Ordinal))
         {
             var writers = group.ToList();
@@ -226,7 +227,7 @@ public static class ConfigLoader
                     w => w.Bundle != writers[i].Bundle && result[w.Bundle].Namespaces.CanOverlap(result[writers[i].Bundle].Namespaces));
                 if (clash.Bundle is not null)
                 {
-                    reader.Report(writers[i].Node, $"bundles.{writers[i].Bundle}.secrets",
+                    reader.Warn(writers[i].Node, $"bundles.{writers[i].Bundle}.secrets",
                         $"target '{group.Key}' is also written by bundle '{clash.Bundle}' ({reader.At(clash.Node)}) and a namespace could ask for both; " +
                         "rename one target or make the bundles' namespace selectors exclusive");
                 }
