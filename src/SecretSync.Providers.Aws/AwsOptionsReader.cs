@@ -48,7 +48,7 @@ internal static class AwsOptionsReader
         }
 
         var timeout = ReadTimeout(settings, errors);
-        if (errors.Count > before || region is null || effectiveEndpoint is null)
+        if (SettingsReader.HasErrorsSince(errors, before) || region is null || effectiveEndpoint is null)
         {
             return null;
         }

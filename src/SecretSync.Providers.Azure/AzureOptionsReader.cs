@@ -103,7 +103,7 @@ internal static class AzureOptionsReader
             errors.Add(new SettingError(AzureSettingKeys.ApiVersion, $"apiVersion '{apiVersion}' is not supported; use one of {string.Join(", ", ApiVersions.Keys)}."));
         }
 
-        if (errors.Count > before || vaultUrl is null || method is null)
+        if (SettingsReader.HasErrorsSince(errors, before) || vaultUrl is null || method is null)
         {
             return null;
         }
@@ -229,17 +229,17 @@ internal static class AzureOptionsReader
             // The workload identity webhook injects these; settings override them (pod spec: azure.workload.identity/use: "true").
             if (clientId is null && string.IsNullOrWhiteSpace(environment(ClientIdVariable)))
             {
-                errors.Add(new SettingError(AzureSettingKeys.AuthClientId, $"Workload identity needs a client id: set auth.clientId or {ClientIdVariable} (the webhook sets it when the service account is annotated azure.workload.identity/client-id)."));
+                errors.Add(new SettingError(AzureSettingKeys.AuthClientId, $"Workload identity needs a client id: set auth.clientId or {ClientIdVariable} (the webhook sets it when the service account is annotated azure.workload.identity/client-id).", SettingSeverity.RuntimeRequirement));
             }
 
             if (tenantId is null && string.IsNullOrWhiteSpace(environment(TenantIdVariable)))
             {
-                errors.Add(new SettingError(AzureSettingKeys.AuthTenantId, $"Workload identity needs a tenant id: set auth.tenantId or {TenantIdVariable}."));
+                errors.Add(new SettingError(AzureSettingKeys.AuthTenantId, $"Workload identity needs a tenant id: set auth.tenantId or {TenantIdVariable}.", SettingSeverity.RuntimeRequirement));
             }
 
             if (tokenFile is null && string.IsNullOrWhiteSpace(environment(TokenFileVariable)))
             {
-                errors.Add(new SettingError(AzureSettingKeys.AuthTokenFile, $"Workload identity needs the projected token file: set auth.tokenFile or {TokenFileVariable} (label the pod azure.workload.identity/use: \"true\")."));
+                errors.Add(new SettingError(AzureSettingKeys.AuthTokenFile, $"Workload identity needs the projected token file: set auth.tokenFile or {TokenFileVariable} (label the pod azure.workload.identity/use: \"true\").", SettingSeverity.RuntimeRequirement));
             }
         }
     }

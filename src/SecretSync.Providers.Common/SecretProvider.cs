@@ -58,9 +58,14 @@ public abstract class SecretProvider<TOptions> : ISecretProvider
     {
         ArgumentNullException.ThrowIfNull(settings);
         var errors = new List<SettingError>();
-        var options = Read(settings, errors)
-            ?? throw new ArgumentException(
-                $"{_title} provider '{settings.Name}' has invalid settings: {string.Join(" ", errors.Select(e => e.Message))}", nameof(settings));
+        var options = Read(settings, errors);
+        // A runtime requirement unmet here is as fatal as an error: the daemon is about to use these settings.
+        var fatal = errors.Where(e => e.Severity != SettingSeverity.Warning).Select(e => e.Message).ToList();
+        if (options is null || fatal.Count > 0)
+        {
+            throw new ArgumentException($"{_title} provider '{settings.Name}' has invalid settings: {string.Join(" ", fatal)}", nameof(settings));
+        }
+
         return Open(settings.Name, options);
     }
 

@@ -91,7 +91,41 @@ public static class SettingsReader
         }
     }
 
-    /// <summary>Reads a CA bundle path (<c>tls.caFile</c>); a blank value is an error.</summary>
+    /// <summary>Whether any finding added after the first <paramref name="before"/> stops the configuration.</summary>
+    /// <param name="errors">The findings so far.</param>
+    /// <param name="before">How many there were before the provider's reader started.</param>
+    /// <returns><see langword="true"/> when one of them is an <see cref="SettingSeverity.Error"/>.</returns>
+    public static bool HasErrorsSince(List<SettingError> errors, int before)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return errors.Skip(before).Any(e => e.IsError);
+    }
+
+    /// <summary>Reports a file named by a setting that does not exist.</summary>
+    /// <remarks>
+    /// An absolute path is usually mounted into the pod (a projected token, a Secret or ConfigMap volume), so its
+    /// absence here is a <see cref="SettingSeverity.RuntimeRequirement"/>; a relative path names a local file, so its
+    /// absence is an error.
+    /// </remarks>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="path">The configured path, or <see langword="null"/> when the setting is absent.</param>
+    /// <param name="errors">Collects the finding.</param>
+    public static void CheckMountedFile(ProviderSettings settings, string key, string? path, List<SettingError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (path is null || File.Exists(path))
+        {
+            return;
+        }
+
+        errors.Add(Path.IsPathRooted(path)
+            ? new SettingError(key, $"{key} '{path}' does not exist here; the daemon needs it when it starts (in a pod it is usually mounted).", SettingSeverity.RuntimeRequirement)
+            : new SettingError(key, $"{key} '{path}' does not exist (relative to the working directory); name an existing file."));
+    }
+
+    /// <summary>Reads a CA bundle path (<c>tls.caFile</c>); a blank value is an error, a missing file is checked as <see cref="CheckMountedFile"/> does.</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>
     /// <param name="errors">Collects the error.</param>
@@ -103,6 +137,10 @@ public static class SettingsReader
         if (settings.Get(key) is not null && caFile is null)
         {
             errors.Add(new SettingError(key, $"{key} is empty; name a PEM file of CA certificates or remove it."));
+        }
+        else
+        {
+            CheckMountedFile(settings, key, caFile, errors);
         }
 
         return caFile;
@@ -184,6 +222,10 @@ public static class SettingsReader
     /// Reads a base URL: absolute http(s), no user info, query or fragment; returned with a trailing slash so relative
     /// API paths append cleanly, also behind a path-prefixing proxy.
     /// </summary>
+    /// <remarks>
+    /// Plain <c>http://</c> would send tokens and secret values in clear text, so it is refused except to a loopback
+    /// host (a local emulator or a sidecar proxy), which is accepted with a warning.
+    /// </remarks>
     /// <param name="text">The trimmed setting value.</param>
     /// <param name="key">The setting's key, for messages.</param>
     /// <param name="example">An example URL for the message.</param>
@@ -210,6 +252,20 @@ public static class SettingsReader
         {
             errors.Add(new SettingError(key, $"{key} '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment."));
             return null;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp)
+        {
+            if (!uri.IsLoopback)
+            {
+                errors.Add(new SettingError(key,
+                    $"{key} '{uri.GetLeftPart(UriPartial.Authority)}' uses plain http, which would send credentials and secret values in clear text; use https:// (http is accepted only for a loopback host such as 127.0.0.1)."));
+                return null;
+            }
+
+            errors.Add(new SettingError(key,
+                $"{key} '{uri.GetLeftPart(UriPartial.Authority)}' uses plain http; accepted only because the host is loopback (a local emulator or sidecar).",
+                SettingSeverity.Warning));
         }
 
         var normalized = uri.GetLeftPart(UriPartial.Path);

@@ -41,7 +41,7 @@ internal static class GcpOptionsReader
                 $"valueKey '{valueKey}' is not a valid Secret key: use letters, digits, '-', '_' or '.', e.g. value or credentials.json."));
         }
 
-        if (errors.Count > before || project is null || endpoint is null)
+        if (SettingsReader.HasErrorsSince(errors, before) || project is null || endpoint is null)
         {
             return null;
         }

@@ -58,7 +58,7 @@ internal static class VaultOptionsReader
         var timeout = SettingsReader.ReadTimeout(settings, VaultSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, TimeSpan.MaxValue.TotalMilliseconds / 2);
         var events = ReadEvents(settings, errors);
 
-        if (errors.Count > before || address is null || method is null)
+        if (SettingsReader.HasErrorsSince(errors, before) || address is null || method is null)
         {
             return null;
         }
@@ -87,9 +87,15 @@ internal static class VaultOptionsReader
 
     private static Uri? ReadAddress(ProviderSettings settings, List<SettingError> errors)
     {
-        var text = SettingsReader.Required(settings, VaultSettingKeys.Address, "Vault's URL, e.g. https://vault.internal:8200.", errors);
+        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.Address);
         if (text is null)
         {
+            // `secretsync dev` aims an address-less Vault provider at its emulator, so only the runtime can settle it.
+            errors.Add(settings.Get(VaultSettingKeys.Address) is null
+                ? new SettingError(VaultSettingKeys.Address,
+                    "address is not set: `secretsync dev` aims this provider at its embedded Vault, but `run` needs Vault's URL, e.g. https://vault.internal:8200.",
+                    SettingSeverity.RuntimeRequirement)
+                : new SettingError(VaultSettingKeys.Address, "address is required: Vault's URL, e.g. https://vault.internal:8200."));
             return null;
         }
 
@@ -187,7 +193,8 @@ internal static class VaultOptionsReader
                 else if (token is null && tokenFile is null && string.IsNullOrWhiteSpace(environment("VAULT_TOKEN")))
                 {
                     errors.Add(new SettingError(VaultSettingKeys.AuthToken,
-                        "Token auth needs a token: set auth.tokenFile (preferred), auth.token, or the VAULT_TOKEN environment variable; or choose auth.method approle or kubernetes."));
+                        "Token auth needs a token: VAULT_TOKEN is not set here, so the daemon needs it in its environment when it starts; or set auth.tokenFile (preferred) or auth.token, or choose auth.method approle or kubernetes.",
+                        SettingSeverity.RuntimeRequirement));
                 }
 
                 break;
@@ -218,12 +225,26 @@ internal static class VaultOptionsReader
                 {
                     errors.Add(new SettingError(VaultSettingKeys.AuthJwtPath, $"auth.jwtPath is empty; remove it to use {VaultOptions.DefaultJwtPath}."));
                 }
+                else
+                {
+                    SettingsReader.CheckMountedFile(settings, VaultSettingKeys.AuthJwtPath,
+                        SettingsReader.Trimmed(settings, VaultSettingKeys.AuthJwtPath) ?? VaultOptions.DefaultJwtPath, errors);
+                }
 
                 break;
         }
 
         SettingsReader.CheckNotBlank(settings, [VaultSettingKeys.AuthTokenFile, VaultSettingKeys.TokenFile, VaultSettingKeys.AuthSecretIdFile],
             "name the file that holds the credential.", errors);
+        if (method == VaultAuthMethod.Token)
+        {
+            SettingsReader.CheckMountedFile(settings, settings.Get(VaultSettingKeys.AuthTokenFile) is null ? VaultSettingKeys.TokenFile : VaultSettingKeys.AuthTokenFile, tokenFile, errors);
+        }
+
+        if (method == VaultAuthMethod.AppRole)
+        {
+            SettingsReader.CheckMountedFile(settings, VaultSettingKeys.AuthSecretIdFile, secretIdFile, errors);
+        }
     }
 
     private static (string? CaFile, bool Insecure, string? ServerName) ReadTls(ProviderSettings settings, Uri? address, List<SettingError> errors)

@@ -162,6 +162,7 @@ public sealed class GcpVersionCheckTests(ITestOutputHelper output)
             bundles:
               everything:
                 provider: gcp-main
+                namespaces: all
                 secrets:
 
             """);

@@ -19,6 +19,8 @@ public static class ConfigLoader
     private static readonly string[] TopKeys = ["cluster", "providers", "bundles", "sync", "audit", "server", "leaderElection", "restarts"];
     private static readonly string[] BundleKeys = ["provider", "namespaces", "secrets"];
     private static readonly string[] SelectorKeys = ["matchLabels", "matchExpressions"];
+    private const string OpenToAll = "all";
+    private const string NamespaceNameLabel = "kubernetes.io/metadata.name";
     private static readonly string[] ExpressionKeys = ["key", "operator", "values"];
     private static readonly string[] MappingKeys = ["source", "target", "keys", "type"];
     private static readonly string[] SyncKeys =
@@ -31,11 +33,13 @@ public static class ConfigLoader
     /// <param name="yamlText">The file's content.</param>
     /// <param name="fileName">The file name as the user gave it; used in error locations.</param>
     /// <param name="providers">The registered provider types, which validate their own settings.</param>
-    public static ConfigResult Parse(string yamlText, string fileName, ProviderRegistry providers)
+    /// <param name="checks">How to treat what the file alone cannot settle; <see cref="ConfigChecks.Runtime"/> by default.</param>
+    public static ConfigResult Parse(string yamlText, string fileName, ProviderRegistry providers, ConfigChecks? checks = null)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(providers);
+        checks ??= ConfigChecks.Runtime;
 
         var reader = new ConfigReader(fileName);
         var start = new SourceLocation(fileName, 1, 1);
@@ -66,23 +70,25 @@ public static class ConfigLoader
 
         var root = reader.Open(stream.Documents.FirstOrDefault()?.RootNode, "", start, TopKeys);
         var cluster = root.RequiredText("cluster");
-        var providerSettings = ReadProviders(reader, root.Map("providers", null), providers);
+        var providerSettings = ReadProviders(reader, root.Map("providers", null), providers, checks);
         var config = new SyncConfig
         {
             Cluster = cluster,
             Providers = providerSettings,
             Bundles = ReadBundles(reader, root.Map("bundles", null), providerSettings.Keys),
             Sync = ReadSync(root.Map("sync", SyncKeys)),
-            Audit = ReadAudit(reader, root.Map("audit", AuditKeys)),
+            Audit = ReadAudit(reader, root.Map("audit", AuditKeys), checks),
             Server = new ServerSettings { Port = root.Map("server", ["port"]).Int("port", new ServerSettings().Port, 1, 65535) },
             LeaderElection = ReadLeaderElection(reader, root.Map("leaderElection", LeaderKeys)),
             Restarts = ReadRestarts(reader, root.Map("restarts", RestartKeys)),
         };
 
-        return reader.Errors.Count == 0 ? new ConfigResult.Valid(config) : new ConfigResult.Invalid(reader.Errors);
+        return reader.Errors.Count == 0
+            ? new ConfigResult.Valid(config, reader.Warnings)
+            : new ConfigResult.Invalid(reader.Errors) { Warnings = reader.Warnings };
     }
 
-    private static FrozenDictionary<string, ProviderSettings> ReadProviders(ConfigReader reader, Section section, ProviderRegistry registry)
+    private static FrozenDictionary<string, ProviderSettings> ReadProviders(ConfigReader reader, Section section, ProviderRegistry registry, ConfigChecks checks)
     {
         var result = new Dictionary<string, ProviderSettings>(StringComparer.Ordinal);
         foreach (var (name, keyNode, value) in section.Entries())
@@ -121,7 +127,15 @@ public static class ConfigLoader
 
             foreach (var error in provider.Validate(settings))
             {
-                reader.Report(settings.LocationOf(error.Key) ?? entry.Location, entry.FieldOf(error.Key), error.Message);
+                var at = settings.LocationOf(error.Key) ?? entry.Location;
+                if (error.IsError || (error.Severity == SettingSeverity.RuntimeRequirement && checks.RuntimeRequirementsAreErrors))
+                {
+                    reader.Report(at, entry.FieldOf(error.Key), error.Message);
+                }
+                else
+                {
+                    reader.Warn(at, entry.FieldOf(error.Key), error.Message);
+                }
             }
         }
 
@@ -184,6 +198,7 @@ public static class ConfigLoader
     {
         var known = providerNames.ToList();
         var result = new Dictionary<string, BundleConfig>(StringComparer.Ordinal);
+        var written = new List<(string Bundle, string Target, YamlNode Node)>();
         foreach (var (name, keyNode, value) in section.Entries())
         {
             var field = section.FieldOf(name);
@@ -196,12 +211,60 @@ public static class ConfigLoader
                     $"no provider named '{provider}'{Suggestions.Hint(provider, known)}; configured providers: {(known.Count == 0 ? "none" : string.Join(", ", known))}");
             }
 
-            var selector = ReadSelector(reader, bundle.Map("namespaces", SelectorKeys));
-            var secrets = ReadMappings(reader, bundle);
+            var selector = ReadNamespaces(reader, bundle, name);
+            var secrets = ReadMappings(reader, bundle, (target, node) => written.Add((name, target, node)));
             result[name] = new BundleConfig(name, provider, selector, secrets);
         }
 
+        // Two bundles writing one Secret name into a namespace both may serve compete for it; the daemon settles it,
+        // but the author most likely meant something else.
+        foreach (var group in written.GroupBy(w => w.Target, StringComparer.Ordinal))
+        {
+            var writers = group.ToList();
+            for (var i = 1; i < writers.Count; i++)
+            {
+                var clash = writers.Take(i).FirstOrDefault(
+                    w => w.Bundle != writers[i].Bundle && result[w.Bundle].Namespaces.CanOverlap(result[writers[i].Bundle].Namespaces));
+                if (clash.Bundle is not null)
+                {
+                    reader.Warn(writers[i].Node, $"bundles.{writers[i].Bundle}.secrets",
+                        $"target '{group.Key}' is also written by bundle '{clash.Bundle}' ({reader.At(clash.Node)}) and a namespace could ask for both; " +
+                        "rename one target or make the bundles' namespace selectors exclusive");
+                }
+            }
+        }
+
         return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    // A bundle open to every namespace must say so: a forgotten selector must not hand a secret to every tenant.
+    private static LabelSelector ReadNamespaces(ConfigReader reader, Section bundle, string name)
+    {
+        var field = bundle.FieldOf("namespaces");
+        switch (bundle.Get("namespaces"))
+        {
+            case null:
+                reader.Report(bundle.Location, field,
+                    $"is required: say which namespaces may ask for bundle '{name}', e.g. " +
+                    "'namespaces: { matchLabels: { kubernetes.io/metadata.name: payments } }', or write 'namespaces: all' to open it to every namespace");
+                return LabelSelector.Everything;
+            case YamlScalarNode { Value: var text } node:
+                if (text != OpenToAll)
+                {
+                    reader.Report(node, field, $"'{text}' is not a selector: use a mapping with matchLabels / matchExpressions, or 'all' for every namespace");
+                }
+
+                return LabelSelector.Everything;
+            default:
+                var selector = ReadSelector(reader, bundle.Map("namespaces", SelectorKeys));
+                if (selector.IsEmpty)
+                {
+                    reader.Report(bundle.Get("namespaces")!, field,
+                        "an empty selector would match every namespace; name the namespaces, or write 'namespaces: all' if that is meant");
+                }
+
+                return selector;
+        }
     }
 
     private static LabelSelector ReadSelector(ConfigReader reader, Section section)
@@ -215,6 +278,7 @@ public static class ConfigLoader
             if (reader.Scalar(value, field, "a label value") is { } text)
             {
                 RequireLabelValue(reader, value, field, text);
+                WarnIfTenantSettable(reader, keyNode, field, key);
                 labels[key] = text;
             }
         }
@@ -248,6 +312,16 @@ public static class ConfigLoader
                 continue;
             }
 
+            if (op is SelectorOperator.NotIn or SelectorOperator.DoesNotExist)
+            {
+                reader.Warn(operatorNode, entry.FieldOf("operator"),
+                    $"{op} on '{key}' is met by a namespace without that label, so a tenant satisfies it by removing a label; select with In or matchLabels instead");
+            }
+            else if (key.Length > 0)
+            {
+                WarnIfTenantSettable(reader, entry.Get("key")!, entry.FieldOf("key"), key);
+            }
+
             var needsValues = op is SelectorOperator.In or SelectorOperator.NotIn;
             if (needsValues != (values.Count > 0))
             {
@@ -261,6 +335,17 @@ public static class ConfigLoader
         return labels.Count == 0 && expressions.Count == 0
             ? LabelSelector.Everything
             : new LabelSelector(labels.ToFrozenDictionary(StringComparer.Ordinal), [.. expressions]);
+    }
+
+    // Tenants who may label their own namespace can meet any selector on their labels; only the API server sets this one.
+    private static void WarnIfTenantSettable(ConfigReader reader, YamlNode node, string field, string key)
+    {
+        if (key != NamespaceNameLabel)
+        {
+            reader.Warn(node, field,
+                $"tenants can usually set '{key}' on their own namespace and so obtain this bundle; select on {NamespaceNameLabel} " +
+                "(set by the API server), or keep this label only if an admission policy lets administrators alone set it");
+        }
     }
 
     private static List<(string Text, YamlNode Node)> ReadStrings(ConfigReader reader, Section section, string key)
@@ -278,7 +363,7 @@ public static class ConfigLoader
         return result;
     }
 
-    private static SecretMapping[] ReadMappings(ConfigReader reader, Section bundle)
+    private static SecretMapping[] ReadMappings(ConfigReader reader, Section bundle, Action<string, YamlNode> wrote)
     {
         var list = bundle.List("secrets");
         if (list.Count == 0)
@@ -305,9 +390,23 @@ public static class ConfigLoader
                 {
                     reader.Report(targetNode, entry.FieldOf("target"), $"'{target}' is already the target of {bundle.FieldOf("secrets")}[{targets[target]}]; each target in a bundle must be distinct");
                 }
+                else
+                {
+                    wrote(target, targetNode);
+                }
+            }
+
+            if (entry.Get("source") is { } sourceNode && source.Length > 0 && SourcePaths.Problem(source) is { } problem)
+            {
+                reader.Report(sourceNode, entry.FieldOf("source"), $"'{SourcePaths.Printable(source)}' {problem}");
             }
 
             var type = entry.Text("type") ?? "Opaque";
+            if (entry.Get("type") is { } typeNode && type.Length > 0 && SecretTypes.Problem(type) is { } typeProblem)
+            {
+                reader.Report(typeNode, entry.FieldOf("type"), typeProblem);
+            }
+
             mappings.Add(new SecretMapping(source, target, ReadKeyRenames(reader, entry.Map("keys", null)), type.Length == 0 ? "Opaque" : type));
         }
 
@@ -367,7 +466,7 @@ public static class ConfigLoader
         };
     }
 
-    private static AuditSettings ReadAudit(ConfigReader reader, Section audit)
+    private static AuditSettings ReadAudit(ConfigReader reader, Section audit, ConfigChecks checks)
     {
         var defaults = new AuditSettings();
         var sinks = new List<AuditSinkKind>();
@@ -411,11 +510,11 @@ public static class ConfigLoader
             Sinks = sinks.Count == 0 ? defaults.Sinks : [.. sinks],
             File = fileSettings,
             Postgres = connectionString is null ? null : new AuditPostgresSettings { ConnectionString = connectionString, BufferDir = bufferDir },
-            HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", ["file", "secret"])),
+            HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", ["file", "secret"]), checks),
         };
     }
 
-    private static HmacKeySource? ReadHmacKey(ConfigReader reader, Section section)
+    private static HmacKeySource? ReadHmacKey(ConfigReader reader, Section section, ConfigChecks checks)
     {
         if (!section.Exists)
         {
@@ -432,6 +531,24 @@ public static class ConfigLoader
 
         if (secret is null)
         {
+            // As for provider files: an absolute path is usually mounted in the pod, a relative one is local.
+            if (checks.FileExists is { } exists && file is { Length: > 0 } && !exists(file))
+            {
+                var node = section.Get("file")!;
+                if (!Path.IsPathRooted(file))
+                {
+                    reader.Report(node, section.FieldOf("file"), $"'{file}' does not exist (relative to the working directory); create the key file or name its Secret with 'secret: namespace/name'");
+                }
+                else if (checks.RuntimeRequirementsAreErrors)
+                {
+                    reader.Report(node, section.FieldOf("file"), $"'{file}' does not exist; mount the install key there or name its Secret with 'secret: namespace/name'");
+                }
+                else
+                {
+                    reader.Warn(node, section.FieldOf("file"), $"'{file}' does not exist here; the daemon needs it when it starts (in a pod it is usually mounted)");
+                }
+            }
+
             return new HmacKeySource(file, null);
         }
 

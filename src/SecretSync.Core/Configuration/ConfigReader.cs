@@ -9,8 +9,11 @@ namespace SecretSync.Core.Configuration;
 internal sealed class ConfigReader(string fileName)
 {
     private readonly List<ConfigError> _errors = [];
+    private readonly List<ConfigError> _warnings = [];
 
     public IReadOnlyList<ConfigError> Errors => _errors;
+
+    public IReadOnlyList<ConfigError> Warnings => _warnings;
 
     public SourceLocation At(Mark mark) => new(fileName, checked((int)mark.Line), checked((int)mark.Column));
 
@@ -19,6 +22,12 @@ internal sealed class ConfigReader(string fileName)
     public void Report(SourceLocation location, string field, string message) => _errors.Add(new ConfigError(location, field, message));
 
     public void Report(YamlNode node, string field, string message) => Report(At(node), field, message);
+
+    /// <summary>Records a finding that does not stop the configuration.</summary>
+    public void Warn(SourceLocation location, string field, string message) =>
+        _warnings.Add(new ConfigError(location, field, message, SettingSeverity.Warning));
+
+    public void Warn(YamlNode node, string field, string message) => Warn(At(node), field, message);
 
     /// <summary>YAML's null: absent, empty, <c>~</c> or <c>null</c> unquoted.</summary>
     public static bool IsNull(YamlNode? node) =>

@@ -48,6 +48,39 @@ public sealed record LabelSelector(IReadOnlyDictionary<string, string> MatchLabe
     /// <summary>True when the selector has no terms and so matches everything.</summary>
     public bool IsEmpty => MatchLabels.Count == 0 && MatchExpressions.Count == 0;
 
+    /// <summary>Whether some set of labels satisfies both this selector and <paramref name="other"/>.</summary>
+    /// <remarks>Exact for label selectors: requirements on different keys are independent, so each key is checked alone.</remarks>
+    public bool CanOverlap(LabelSelector other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var requirements = Requirements().Concat(other.Requirements()).ToList();
+        return requirements.GroupBy(r => r.Key, StringComparer.Ordinal).All(Satisfiable);
+    }
+
+    private IEnumerable<LabelRequirement> Requirements() =>
+        MatchLabels.Select(pair => new LabelRequirement(pair.Key, SelectorOperator.In, [pair.Value])).Concat(MatchExpressions);
+
+    private static bool Satisfiable(IEnumerable<LabelRequirement> onOneKey)
+    {
+        var list = onOneKey.ToList();
+        var absent = list.Any(r => r.Operator == SelectorOperator.DoesNotExist);
+        var present = list.Any(r => r.Operator is SelectorOperator.In or SelectorOperator.Exists);
+        if (absent)
+        {
+            return !present;
+        }
+
+        var excluded = list.Where(r => r.Operator == SelectorOperator.NotIn).SelectMany(r => r.Values).ToHashSet(StringComparer.Ordinal);
+        IEnumerable<string>? allowed = null;
+        foreach (var requirement in list.Where(r => r.Operator == SelectorOperator.In))
+        {
+            allowed = allowed is null ? requirement.Values : allowed.Intersect(requirement.Values, StringComparer.Ordinal);
+        }
+
+        // Only NotIn / Exists: some value outside every excluded one always exists.
+        return allowed is null || allowed.Any(value => !excluded.Contains(value));
+    }
+
     /// <summary>Whether a set of labels is selected.</summary>
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {

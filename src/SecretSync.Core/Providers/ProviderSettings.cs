@@ -13,10 +13,31 @@ public readonly record struct SourceLocation(string File, int Line, int Column)
 /// <summary>One scalar configuration value and where it was written.</summary>
 public readonly record struct SettingValue(string Value, SourceLocation? Location);
 
+/// <summary>How much a configuration finding matters.</summary>
+public enum SettingSeverity
+{
+    /// <summary>The configuration cannot be used: <c>validate</c> fails and the daemon refuses it.</summary>
+    Error,
+
+    /// <summary>Advice: printed by <c>validate</c> (an error under <c>--strict</c>); never stops the daemon.</summary>
+    Warning,
+
+    /// <summary>
+    /// Something only the runtime environment can supply (an environment variable, a file mounted in the pod) is
+    /// missing here: a warning for <c>validate</c>, an error when the daemon starts without it.
+    /// </summary>
+    RuntimeRequirement,
+}
+
 /// <summary>A problem with one provider setting, found by <see cref="ISecretProvider.Validate"/>.</summary>
 /// <param name="Key">The dotted setting key, e.g. <c>auth.role</c>.</param>
 /// <param name="Message">What is wrong and how to fix it.</param>
-public sealed record SettingError(string Key, string Message);
+/// <param name="Severity">Whether it stops the configuration; <see cref="SettingSeverity.Error"/> unless stated.</param>
+public sealed record SettingError(string Key, string Message, SettingSeverity Severity = SettingSeverity.Error)
+{
+    /// <summary>True when this finding stops the configuration wherever it is checked.</summary>
+    public bool IsError => Severity == SettingSeverity.Error;
+}
 
 /// <summary>The configuration of one provider entry: its name, type and flattened settings.</summary>
 /// <remarks>

@@ -9,7 +9,11 @@ namespace SecretSync.Daemon.Hosting;
 /// Content is compared by hash on a short period rather than through file-system notifications, because a
 /// ConfigMap volume changes by swapping symlinks, which notifications do not reliably report.
 /// </remarks>
-public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProvider time)
+/// <param name="path">The file as given by the user.</param>
+/// <param name="providers">The registered provider types.</param>
+/// <param name="time">The clock of the change checks.</param>
+/// <param name="checks">How to treat what the file alone cannot settle; the daemon's <see cref="ConfigChecks.Runtime"/> by default.</param>
+public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProvider time, ConfigChecks? checks = null)
 {
     /// <summary>How often the file is checked for changes.</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
@@ -34,7 +38,7 @@ public sealed class ConfigFile(string path, ProviderRegistry providers, TimeProv
         }
 
         _lastHash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
-        return ConfigLoader.Parse(text, Path, providers);
+        return ConfigLoader.Parse(text, Path, providers, (checks ?? ConfigChecks.Runtime) with { FileExists = File.Exists });
     }
 
     private ConfigResult.Invalid Unreadable(Exception ex) =>

@@ -1,5 +1,6 @@
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Model;
+using SecretSync.Core.Providers;
 using SecretSync.Core.Tests.Support;
 
 namespace SecretSync.Core.Tests.Configuration;
@@ -380,6 +381,7 @@ public sealed class ConfigLoaderTests
             bundles:
               b:
                 provider: v
+                namespaces: all
                 secrets:
                   - source: s
                     target: t
@@ -387,7 +389,7 @@ public sealed class ConfigLoaderTests
             """));
 
         Assert.Equal(field, error.Field);
-        Assert.Equal(9, error.Location.Line);
+        Assert.Equal(10, error.Location.Line);
     }
 
     [Theory]
@@ -399,7 +401,7 @@ public sealed class ConfigLoaderTests
 
     [Fact]
     public void Parse_BundleWithoutSecrets_IsAnError() =>
-        Assert.Equal("bundles.b.secrets", Assert.Single(Some.Errors("cluster: c\nproviders: { v: { type: vault, address: x } }\nbundles: { b: { provider: v } }")).Field);
+        Assert.Equal("bundles.b.secrets", Assert.Single(Some.Errors("cluster: c\nproviders: { v: { type: vault, address: x } }\nbundles: { b: { provider: v, namespaces: all } }")).Field);
 
     [Fact]
     public void Parse_ManyProblems_ReportsAllInDocumentOrder()
@@ -414,11 +416,119 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Parse_EmptySelector_SelectsEveryNamespace()
+    public void Parse_BundleWithoutSelector_IsAnErrorNamingTheBundleAndTheFix()
     {
-        var config = Some.Config(Some.SampleYaml.Replace("    namespaces: { matchLabels: { team: payments } }\n", "    namespaces:\n", StringComparison.Ordinal));
+        var errors = Some.Errors(Some.SampleYaml.Replace("    namespaces: { matchLabels: { team: payments } }\n", "", StringComparison.Ordinal));
+
+        var error = Assert.Single(errors);
+        Assert.Equal("bundles.payments-db.namespaces", error.Field);
+        Assert.Contains("'payments-db'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("namespaces: all", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("    namespaces:\n")]
+    [InlineData("    namespaces: {}\n")]
+    [InlineData("    namespaces: { matchLabels: {} }\n")]
+    [InlineData("    namespaces: everyone\n")]
+    public void Parse_EmptyOrUnclearSelector_IsAnError(string selector)
+    {
+        var errors = Some.Errors(Some.SampleYaml.Replace("    namespaces: { matchLabels: { team: payments } }\n", selector, StringComparison.Ordinal));
+
+        Assert.Equal("bundles.payments-db.namespaces", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void Parse_NamespacesAll_SelectsEveryNamespace()
+    {
+        var config = Some.Config(Some.SampleYaml.Replace("    namespaces: { matchLabels: { team: payments } }\n", "    namespaces: all\n", StringComparison.Ordinal));
 
         Assert.True(config.Bundles["payments-db"].Namespaces.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("{ matchExpressions: [{ key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system] }] }", "operator", "removing a label")]
+    [InlineData("{ matchExpressions: [{ key: restricted, operator: DoesNotExist }] }", "operator", "removing a label")]
+    [InlineData("{ matchLabels: { team: payments } }", "matchLabels.team", "tenants can usually set 'team'")]
+    [InlineData("{ matchExpressions: [{ key: team, operator: In, values: [payments] }] }", "key", "tenants can usually set 'team'")]
+    public void Parse_SelectorATenantCanSatisfy_IsAWarning(string selector, string fieldEnd, string message)
+    {
+        var result = Assert.IsType<ConfigResult.Valid>(Some.Parse(
+            Some.SampleYaml.Replace("{ matchLabels: { team: payments } }", selector, StringComparison.Ordinal)));
+
+        var warning = Assert.Single(result.Warnings);
+        Assert.EndsWith(fieldEnd, warning.Field, StringComparison.Ordinal);
+        Assert.Contains(message, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(SettingSeverity.Warning, warning.Severity);
+        Assert.StartsWith("config.yaml:", warning.ToString(), StringComparison.Ordinal);
+        Assert.Contains(": warning: ", warning.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SelectorOnTheNamespaceName_HasNoWarning()
+    {
+        var result = Assert.IsType<ConfigResult.Valid>(Some.Parse(
+            Some.SampleYaml.Replace("{ matchLabels: { team: payments } }", "{ matchLabels: { kubernetes.io/metadata.name: payments } }", StringComparison.Ordinal)));
+
+        Assert.Empty(result.Warnings);
+    }
+
+    [Theory]
+    [InlineData("/payments/db")]
+    [InlineData("payments//db")]
+    [InlineData("payments/../db")]
+    [InlineData("payments/db/")]
+    [InlineData("'payments db'")]
+    [InlineData("'payments/db?version=1'")]
+    public void Parse_MalformedSourcePath_IsAnErrorAtTheSource(string source)
+    {
+        var error = Assert.Single(Some.Errors(Some.SampleYaml.Replace("source: payments/db", $"source: {source}", StringComparison.Ordinal)));
+
+        Assert.Equal("bundles.payments-db.secrets[0].source", error.Field);
+    }
+
+    [Theory]
+    [InlineData("tls", "kubernetes.io/tls")]
+    [InlineData("kubernetes.io/tsl", "kubernetes.io/tls")]
+    [InlineData("opaque", "Opaque")]
+    [InlineData("kubernetes.io/service-account-token", "never written")]
+    public void Parse_UnknownSecretType_IsAnError(string type, string hint)
+    {
+        var error = Assert.Single(Some.Errors(Some.SampleYaml.Replace("type: kubernetes.io/tls", $"type: {type}", StringComparison.Ordinal)));
+
+        Assert.Equal("bundles.payments-db.secrets[1].type", error.Field);
+        Assert.Contains(hint, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DomainQualifiedCustomSecretType_IsAccepted() =>
+        Assert.IsType<ConfigResult.Valid>(Some.Parse(Some.SampleYaml.Replace("type: kubernetes.io/tls", "type: example.com/token", StringComparison.Ordinal)));
+
+    [Theory]
+    [InlineData("all", true)]
+    [InlineData("{ matchLabels: { kubernetes.io/metadata.name: payments } }", true)]
+    [InlineData("{ matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [payments, checkout] }] }", true)]
+    [InlineData("{ matchLabels: { kubernetes.io/metadata.name: checkout } }", false)]
+    [InlineData("{ matchExpressions: [{ key: kubernetes.io/metadata.name, operator: NotIn, values: [payments] }] }", false)]
+    public void Parse_TwoBundlesWritingOneSecret_WarnOnlyWhenANamespaceCouldAskForBoth(string otherSelector, bool warns)
+    {
+        var yaml = $$"""
+            cluster: c1
+            providers: { v: { type: vault, address: x } }
+            bundles:
+              a:
+                provider: v
+                namespaces: { matchLabels: { kubernetes.io/metadata.name: payments } }
+                secrets: [{ source: a/db, target: db }]
+              b:
+                provider: v
+                namespaces: {{otherSelector}}
+                secrets: [{ source: b/db, target: db }]
+            """;
+
+        var warnings = Assert.IsType<ConfigResult.Valid>(Some.Parse(yaml)).Warnings.Where(w => w.Message.Contains("also written by bundle 'a'", StringComparison.Ordinal));
+
+        Assert.Equal(warns, warnings.Any());
     }
 
     [Fact]

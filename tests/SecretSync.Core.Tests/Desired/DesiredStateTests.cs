@@ -18,10 +18,12 @@ public sealed class DesiredStateTests
               - { source: shared/tls, target: wildcard-tls, type: kubernetes.io/tls }
           shared-tls:
             provider: vault
+            namespaces: all
             secrets:
               - { source: shared/tls, target: wildcard-tls, type: kubernetes.io/tls }
           other-db:
             provider: vault
+            namespaces: all
             secrets:
               - { source: other/db, target: db-credentials }
         """;

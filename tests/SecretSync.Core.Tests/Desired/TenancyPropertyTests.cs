@@ -18,6 +18,7 @@ public sealed class TenancyPropertyTests
               - { source: payments/db, target: db-credentials }
           open:
             provider: vault
+            namespaces: all
             secrets:
               - { source: shared/tls, target: wildcard-tls }
         """;

@@ -19,6 +19,7 @@ public sealed class ConfigCommandTests : IDisposable
         bundles:
           app:
             provider: vault-main
+            namespaces: all
             secrets:
               - source: app/db
                 target: db-credentials

@@ -62,6 +62,7 @@ public sealed class Fleet : IAsyncDisposable
         bundles:
           payments-db:
             provider: vault-main
+            namespaces: all
             secrets:
               - source: payments/db
                 target: db-credentials

@@ -12,6 +12,7 @@ public sealed class ConfigReloadTests(ITestOutputHelper output)
         bundles:
           app:
             provider: vault-main
+            namespaces: all
             secrets:
               - source: app/db
                 target: db-credentials
@@ -20,6 +21,7 @@ public sealed class ConfigReloadTests(ITestOutputHelper output)
     private const string ExtraBundle = """
           extra:
             provider: vault-main
+            namespaces: all
             secrets:
               - source: app/api
                 target: api-key

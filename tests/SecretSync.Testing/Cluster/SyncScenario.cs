@@ -59,7 +59,7 @@ public static class SyncScenario
         File.WriteAllText(cluster.ConfigPath, text.ToString());
     }
 
-    /// <summary>A bundle for every namespace (empty selector) mapping each source to the target of the same index.</summary>
+    /// <summary>A bundle for every namespace (<c>namespaces: all</c>) mapping each source to the target of the same index.</summary>
     public static string OpenBundle(string name, params (string Source, string Target)[] mappings)
     {
         var text = new StringBuilder();
@@ -79,6 +79,10 @@ public static class SyncScenario
             text.AppendLine("    namespaces:");
             text.AppendLine("      matchLabels:");
             text.AppendLine(CultureInfo.InvariantCulture, $"        {label.Key}: {label.Value}");
+        }
+        else
+        {
+            text.AppendLine("    namespaces: all");
         }
 
         text.AppendLine("    secrets:");
