@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Aws.Tests;
 
@@ -21,7 +22,7 @@ public sealed class AwsCredentialChainTests
             Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
             var provider = new AwsProvider(TimeProvider.System);
             var settings = Settings.Of(("region", bed.Aws.Region), ("endpoint", bed.Endpoint), ("timeout", "2s"));
-            Assert.Empty(provider.Validate(settings));
+            Assert.Empty(provider.Validate(settings).ErrorsOnly());
             await using var source = provider.Connect(settings);
 
             Assert.IsType<ReadResult.Found>(await source.ReadAsync("app/db", null, default));

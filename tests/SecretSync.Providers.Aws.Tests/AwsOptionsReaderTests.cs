@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Aws.Tests;
 
@@ -12,7 +13,7 @@ public sealed class AwsOptionsReaderTests
         var errors = new List<SettingError>();
         var options = AwsOptionsReader.Read(Settings.Of(("region", "eu-west-1")), errors);
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(new Uri("https://secretsmanager.eu-west-1.amazonaws.com/"), options!.Endpoint);
         Assert.Null(options.AccessKeyId);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Timeout);
@@ -26,7 +27,7 @@ public sealed class AwsOptionsReaderTests
         var options = AwsOptionsReader.Read(Settings.Of(("region", "us-east-1"), ("endpoint", "https://vpce.example:8443"), ("timeout", "1m30s"),
             ("auth.accessKeyId", "AKIAEXAMPLE123"), ("auth.secretAccessKeyFile", "/var/run/aws/secret"), ("tls.caFile", "/etc/ca.pem")), errors);
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(new Uri("https://vpce.example:8443/"), options!.Endpoint);
         Assert.Equal(TimeSpan.FromSeconds(90), options.Timeout);
         Assert.Equal("/var/run/aws/secret", options.SecretAccessKeyFile);
@@ -58,7 +59,7 @@ public sealed class AwsOptionsReaderTests
             values.Clear();
         }
 
-        var errors = _provider.Validate(Settings.Of([.. values]));
+        var errors = _provider.Validate(Settings.Of([.. values])).ErrorsOnly();
 
         var error = Assert.Single(errors, e => e.Key == errorKey);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
@@ -68,7 +69,7 @@ public sealed class AwsOptionsReaderTests
     [Fact]
     public void TlsCaFile_NeedsAnHttpsEndpoint()
     {
-        var errors = _provider.Validate(Settings.Of(("region", "us-east-1"), ("endpoint", "http://127.0.0.1:4566"), ("tls.caFile", "/ca.pem")));
+        var errors = _provider.Validate(Settings.Of(("region", "us-east-1"), ("endpoint", "http://127.0.0.1:4566"), ("tls.caFile", "/ca.pem"))).ErrorsOnly();
 
         Assert.Contains(errors, e => e.Key == "tls.caFile" && e.Message.Contains("https://", StringComparison.Ordinal));
     }

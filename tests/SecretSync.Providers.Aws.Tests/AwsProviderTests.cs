@@ -62,7 +62,7 @@ public sealed class AwsProviderTests
         var aimed = settings.With(AwsSettingKeys.Endpoint, bed.Aws.BaseAddress.ToString()).With(AwsSettingKeys.Region, bed.Aws.Region)
             .With(AwsSettingKeys.AuthAccessKeyId, bed.Aws.AccessKeyId).With(AwsSettingKeys.AuthSecretAccessKeyFile, bed.File(bed.Aws.SecretAccessKey));
         var aws = registry.Get("aws");
-        Assert.Empty(aws.Validate(aimed));
+        Assert.Empty(aws.Validate(aimed).ErrorsOnly());
         await using var source = aws.Connect(aimed);
 
         var versions = await source.CheckVersionsAsync(sources, default);

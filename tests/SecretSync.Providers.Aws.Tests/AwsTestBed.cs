@@ -51,7 +51,7 @@ internal sealed class AwsTestBed : ProviderTestBed
     {
         var provider = new AwsProvider(Time);
         var settings = SettingsFor(name, secretKey, accessKeyId);
-        Assert.Empty(provider.Validate(settings));
+        Assert.Empty(provider.Validate(settings).ErrorsOnly());
         return Own((AwsSecretsClient)provider.Connect(settings));
     }
 

@@ -1,6 +1,7 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Aws.Tests;
 
@@ -16,7 +17,7 @@ public sealed class AwsTlsTests
         var trusted = bed.SettingsFor("trusted", extra: ("tls.caFile", bed.File(tls.CaPem)));
         var untrusted = bed.SettingsFor("untrusted");
         Assert.StartsWith("https://", bed.Endpoint, StringComparison.Ordinal);
-        Assert.Empty(provider.Validate(trusted));
+        Assert.Empty(provider.Validate(trusted).ErrorsOnly());
 
         await using var good = provider.Connect(trusted);
         await using var bad = provider.Connect(untrusted);

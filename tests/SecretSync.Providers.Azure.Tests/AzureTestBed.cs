@@ -50,7 +50,7 @@ internal sealed class AzureTestBed : ProviderTestBed
     public AzureClient Connect(ProviderSettings settings, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
         var provider = new AzureProvider(TimeProvider.System, null, meters, TestSettings.NoEnvironment);
-        Assert.Empty(provider.Validate(settings));
+        Assert.Empty(provider.Validate(settings).ErrorsOnly());
         return Own((AzureClient)provider.Connect(settings));
     }
 

@@ -26,7 +26,7 @@ public abstract class ProviderContractTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _backend = await StartBackendAsync();
-        Assert.Empty(_backend.Provider.Validate(_backend.Settings));
+        Assert.Empty(_backend.Provider.Validate(_backend.Settings).ErrorsOnly());
         _source = _backend.Provider.Connect(_backend.Settings);
     }
 

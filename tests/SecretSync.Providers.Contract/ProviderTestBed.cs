@@ -5,6 +5,9 @@ namespace SecretSync.Providers.Contract;
 /// <summary>Provider settings as the configuration layer hands them over, and stand-ins for the process environment.</summary>
 public static class TestSettings
 {
+    /// <summary>Only the errors among <paramref name="problems"/>: warnings (loopback http) and runtime requirements (files mounted in a pod) pass.</summary>
+    public static List<SettingError> ErrorsOnly(this IEnumerable<SettingError> problems) => [.. problems.Where(p => p.IsError)];
+
     /// <summary>Settings of provider <paramref name="name"/> of <paramref name="type"/>, each value located in <c>config.yaml</c>.</summary>
     public static ProviderSettings Of(string type, string name, IEnumerable<(string Key, string Value)> values) =>
         new(name, type, values.ToDictionary(v => v.Key, v => new SettingValue(v.Value, new SourceLocation("config.yaml", 3, 5)), StringComparer.Ordinal));

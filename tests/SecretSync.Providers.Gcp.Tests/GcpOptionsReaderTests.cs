@@ -1,4 +1,5 @@
 using SecretSync.Core.Providers;
+using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Gcp.Tests;
 
@@ -8,7 +9,7 @@ public sealed class GcpOptionsReaderTests
     {
         var errors = new List<SettingError>();
         var options = GcpOptionsReader.Read(Settings.Of(values), errors);
-        return (options, errors);
+        return (options, errors.ErrorsOnly());
     }
 
     [Fact]

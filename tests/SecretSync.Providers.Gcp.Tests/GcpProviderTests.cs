@@ -27,7 +27,7 @@ public sealed class GcpProviderTests
         var gcp = new GcpProvider(TimeProvider.System);
         var settings = Settings.Of(("auth.method", "serviceAccountKey"), ("timeout", "soon"));
 
-        Assert.Equal(3, gcp.Validate(settings).Count);
+        Assert.Equal(3, gcp.Validate(settings).ErrorsOnly().Count);
         var thrown = Assert.Throws<ArgumentException>(() => gcp.Connect(settings));
         Assert.Contains("gcp-main", thrown.Message, StringComparison.Ordinal);
     }
@@ -81,7 +81,7 @@ public sealed class GcpProviderTests
         var aimed = settings.With(GcpSettingKeys.Endpoint, emulator.BaseAddress.ToString())
             .With(GcpSettingKeys.AuthMethod, "accessToken").With(GcpSettingKeys.AuthAccessToken, emulator.AccessToken);
         var gcp = registry.Get("gcp");
-        Assert.Empty(gcp.Validate(aimed));
+        Assert.Empty(gcp.Validate(aimed).ErrorsOnly());
         await using var client = gcp.Connect(aimed);
 
         var checks = await client.CheckVersionsAsync(sources, default);

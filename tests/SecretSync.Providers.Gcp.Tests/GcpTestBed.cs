@@ -47,7 +47,7 @@ internal sealed class GcpTestBed : ProviderTestBed
 
     public GcpClient ConnectWith(GcpProvider provider, ProviderSettings settings, int? pageSize = null)
     {
-        Assert.Empty(provider.Validate(settings));
+        Assert.Empty(provider.Validate(settings).ErrorsOnly());
         var errors = new List<SettingError>();
         var options = GcpOptionsReader.Read(settings, errors)!;
         if (pageSize is { } size)

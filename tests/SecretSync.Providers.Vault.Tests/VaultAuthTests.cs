@@ -96,14 +96,26 @@ public sealed class VaultAuthTests
     }
 
     [Fact]
-    public async Task AMissingJwtFile_IsUnauthenticated()
+    public async Task AMissingJwtFile_IsRefusedBeforeAnyRequest_NamingThePath()
     {
         await using var bed = await VaultTestBed.StartAsync();
-        var client = bed.Connect(("auth.method", "kubernetes"), ("auth.role", "secretsync"), ("auth.jwtPath", "/nonexistent/token"));
+
+        var error = Assert.Throws<ArgumentException>(() => bed.Connect(("auth.method", "kubernetes"), ("auth.role", "secretsync"), ("auth.jwtPath", "/nonexistent/token")));
+
+        Assert.Contains("/nonexistent/token", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AJwtFileThatVanishesAfterStart_IsUnauthenticated()
+    {
+        await using var bed = await VaultTestBed.StartAsync();
+        var jwt = Path.GetTempFileName();
+        var client = bed.Connect(("auth.method", "kubernetes"), ("auth.role", "secretsync"), ("auth.jwtPath", jwt));
+        File.Delete(jwt);
 
         var failure = Expect.Failed(await client.ReadAsync("app/db", null, CancellationToken.None), FailureKind.Unauthenticated);
 
-        Assert.Contains("/nonexistent/token", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(jwt, failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class VaultOptionsReaderTests
     {
         var (options, errors) = Read(("address", "https://vault.internal:8200"), ("auth.tokenFile", "/etc/vault/token"));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.NotNull(options);
         Assert.Equal(new Uri("https://vault.internal:8200/"), options.Address);
         Assert.Equal("secret", options.Mount);
@@ -36,7 +36,7 @@ public sealed class VaultOptionsReaderTests
     {
         var (options, errors) = Read(("address", "http://127.0.0.1:8200"), ("auth.method", "kubernetes"), ("auth.role", "secretsync"), ("mount", "/kv/"));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(VaultAuthMethod.Kubernetes, options!.AuthMethod);
         Assert.Equal("kubernetes", options.EffectiveAuthMountPath);
         Assert.Equal("/var/run/secrets/kubernetes.io/serviceaccount/token", options.JwtPath);
@@ -49,7 +49,7 @@ public sealed class VaultOptionsReaderTests
         var (options, errors) = Read(("address", "http://127.0.0.1:8200"), ("auth.method", "approle"), ("auth.roleId", "r"),
             ("auth.secretIdFile", "/run/secret-id"), ("auth.mountPath", "approle-ci"));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal("approle-ci", options!.EffectiveAuthMountPath);
     }
 
@@ -88,7 +88,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void UnknownKey_IsReportedAndListsKnownKeys()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("retries", "3"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("retries", "3"));
 
         var error = Assert.Single(errors);
         Assert.Equal("retries", error.Key);
@@ -98,7 +98,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void MisspelledCase_SuggestsTheRightKey()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("auth.roleid", "x"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("auth.roleid", "x"));
 
         Assert.Contains(errors, e => e.Key == "auth.roleid" && e.Message.Contains("auth.roleId", StringComparison.Ordinal));
     }
@@ -106,7 +106,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void UnsupportedAuthMethod_IsReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.method", "ldap"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.method", "ldap"));
 
         Assert.Equal("auth.method", Assert.Single(errors).Key);
     }
@@ -114,8 +114,8 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void TokenAuthWithoutAnyToken_IsReported_UnlessVaultTokenIsSet()
     {
-        var (_, withoutEnv) = Read(("address", "http://v:8200"));
-        var (options, withEnv) = Read(name => name == "VAULT_TOKEN" ? "s.abc" : null, ("address", "http://v:8200"));
+        var (_, withoutEnv) = Read(("address", "https://v:8200"));
+        var (options, withEnv) = Read(name => name == "VAULT_TOKEN" ? "s.abc" : null, ("address", "https://v:8200"));
 
         Assert.Contains(withoutEnv, e => e.Key == "auth.token" && e.Message.Contains("VAULT_TOKEN", StringComparison.Ordinal));
         Assert.Empty(withEnv);
@@ -125,7 +125,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void TokenAndTokenFileTogether_AreReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("auth.tokenFile", "/f"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("auth.tokenFile", "/f"));
 
         Assert.Contains(errors, e => e.Key == "auth.token");
     }
@@ -133,10 +133,10 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void ShortTokenKeys_AreAccepted_ButNotBesideTheLongForm()
     {
-        var (options, errors) = Read(("address", "http://v:8200"), ("tokenFile", "/f"));
-        var (_, both) = Read(("address", "http://v:8200"), ("token", "a"), ("auth.token", "b"));
+        var (options, errors) = Read(("address", "https://v:8200"), ("tokenFile", "/f"));
+        var (_, both) = Read(("address", "https://v:8200"), ("token", "a"), ("auth.token", "b"));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal("/f", options!.TokenFile);
         Assert.Contains(both, e => e.Key == "token");
     }
@@ -144,7 +144,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void AppRoleWithoutRoleIdOrSecret_ReportsEach()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.method", "approle"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.method", "approle"));
 
         Assert.Contains(errors, e => e.Key == "auth.roleId");
         Assert.Contains(errors, e => e.Key == "auth.secretId");
@@ -153,15 +153,15 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void KubernetesWithoutRole_IsReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.method", "kubernetes"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.method", "kubernetes"));
 
-        Assert.Equal("auth.role", Assert.Single(errors).Key);
+        Assert.Equal("auth.role", Assert.Single(errors.ErrorsOnly()).Key);
     }
 
     [Fact]
     public void KeysOfAnotherAuthMethod_AreReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.method", "kubernetes"), ("auth.role", "r"), ("auth.roleId", "x"), ("auth.token", "t"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.method", "kubernetes"), ("auth.role", "r"), ("auth.roleId", "x"), ("auth.token", "t"));
 
         Assert.Contains(errors, e => e.Key == "auth.roleId" && e.Message.Contains("approle", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Key == "auth.token");
@@ -175,9 +175,9 @@ public sealed class VaultOptionsReaderTests
     [InlineData("0.25", 250)]
     public void Timeout_AcceptsDurations(string text, int milliseconds)
     {
-        var (options, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("timeout", text));
+        var (options, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("timeout", text));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options!.Timeout);
     }
 
@@ -189,7 +189,7 @@ public sealed class VaultOptionsReaderTests
     [InlineData("1h")]
     public void Timeout_RejectsNonsenseAndOutOfRange(string text)
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("timeout", text));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("timeout", text));
 
         Assert.Equal("timeout", Assert.Single(errors).Key);
     }
@@ -200,16 +200,16 @@ public sealed class VaultOptionsReaderTests
     [InlineData("AUTO", VaultEventsMode.Auto)]
     public void Events_AcceptsAutoOnOff(string text, VaultEventsMode mode)
     {
-        var (options, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("events", text));
+        var (options, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("events", text));
 
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(mode, options!.Events);
     }
 
     [Fact]
     public void Events_RejectsOtherValues()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("events", "sometimes"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("events", "sometimes"));
 
         Assert.Equal("events", Assert.Single(errors).Key);
     }
@@ -222,7 +222,7 @@ public sealed class VaultOptionsReaderTests
         var (_, bad) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("tls.insecureSkipVerify", "yes"));
 
         Assert.False(defaults!.InsecureSkipVerify);
-        Assert.Empty(errors);
+        Assert.Empty(errors.ErrorsOnly());
         Assert.True(insecure!.InsecureSkipVerify);
         Assert.Equal("tls.insecureSkipVerify", Assert.Single(bad).Key);
     }
@@ -230,9 +230,9 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void TlsSettings_OnAPlainHttpAddress_AreReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("tls.caFile", "/ca.pem"));
+        var (_, errors) = Read(("address", "http://127.0.0.1:8200"), ("auth.token", "t"), ("tls.caFile", "/ca.pem"));
 
-        Assert.Single(errors);
+        Assert.Single(errors.ErrorsOnly());
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void BadMount_IsReported()
     {
-        var (_, errors) = Read(("address", "http://v:8200"), ("auth.token", "t"), ("mount", "a/../b"));
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("mount", "a/../b"));
 
         Assert.Equal("mount", Assert.Single(errors).Key);
     }
@@ -262,7 +262,7 @@ public sealed class VaultOptionsReaderTests
     [Fact]
     public void OptionsToString_NeverPrintsCredentials()
     {
-        var (options, _) = Read(("address", "http://v:8200"), ("auth.token", "hvs.super-secret"));
+        var (options, _) = Read(("address", "https://v:8200"), ("auth.token", "hvs.super-secret"));
 
         Assert.DoesNotContain("super-secret", options!.ToString(), StringComparison.Ordinal);
     }

@@ -24,7 +24,9 @@ public sealed class VaultProviderTests
         var vault = new VaultProvider(TimeProvider.System, null, null, TestSettings.NoEnvironment);
         var settings = Settings.Of(("auth.method", "kubernetes"));
 
-        Assert.Equal(2, vault.Validate(settings).Count);
+        var problems = vault.Validate(settings);
+        Assert.Equal("auth.role", Assert.Single(problems.ErrorsOnly()).Key);
+        Assert.Contains(problems, p => p.Key == "address");
         var thrown = Assert.Throws<ArgumentException>(() => vault.Connect(settings));
         Assert.Contains("vault-main", thrown.Message, StringComparison.Ordinal);
     }

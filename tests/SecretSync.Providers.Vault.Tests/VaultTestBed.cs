@@ -42,7 +42,7 @@ internal sealed class VaultTestBed : ProviderTestBed
 
         var provider = new VaultProvider(Time, null, null, TestSettings.NoEnvironment);
         var providerSettings = Merge("vault", name, defaults, settings);
-        Assert.Empty(provider.Validate(providerSettings));
+        Assert.Empty(provider.Validate(providerSettings).ErrorsOnly());
         return Own((VaultClient)provider.Connect(providerSettings));
     }
 
