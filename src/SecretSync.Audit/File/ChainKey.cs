@@ -33,12 +33,30 @@ public sealed class ChainKey
         return new ChainKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, installKey.ToArray(), 32, [], System.Text.Encoding.ASCII.GetBytes(Label)));
     }
 
-    /// <summary>The chain key of the install key in a file (base64 text or raw bytes, as the daemon's key files and the install key Secret's data).</summary>
+    /// <summary>The chain key in a file: an exported chain key (<see cref="Export"/>), or derived from the install key in it
+    /// (base64 text or raw bytes, as the daemon's key files and the install key Secret's data).</summary>
     /// <param name="path">The key file.</param>
-    /// <returns>The derived key.</returns>
+    /// <returns>The chain key.</returns>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    /// <exception cref="InvalidOperationException">The key in it is too short.</exception>
-    public static ChainKey FromInstallKeyFile(string path) => Derive(InstallKeyText.Decode(File.ReadAllBytes(path), path));
+    /// <exception cref="InvalidOperationException">The key in it is too short or malformed.</exception>
+    public static ChainKey FromKeyFile(string path)
+    {
+        var content = File.ReadAllBytes(path);
+        var text = System.Text.Encoding.UTF8.GetString(content).Trim();
+        if (!text.StartsWith(InstallKeyText.ChainKeyPrefix, StringComparison.Ordinal))
+        {
+            return Derive(InstallKeyText.Decode(content, path));
+        }
+
+        var key = new byte[32];
+        return Convert.TryFromBase64String(text[InstallKeyText.ChainKeyPrefix.Length..], key, out var written) && written == key.Length
+            ? new ChainKey(key)
+            : throw new InvalidOperationException($"The chain key in {path} is malformed: expected {InstallKeyText.ChainKeyPrefix} and 32 bytes of base64.");
+    }
+
+    /// <summary>The key as a file's text: what an auditor needs to verify the chain, and nothing that confirms a guessed Secret value.</summary>
+    /// <returns>The prefix and the key in base64.</returns>
+    public string Export() => InstallKeyText.ChainKeyPrefix + Convert.ToBase64String(_key);
 
     /// <summary>HMAC-SHA256 over the record's sequence (8 bytes, big-endian), its link and its event bytes.</summary>
     internal byte[] Mac(long sequence, ReadOnlySpan<byte> prev, ReadOnlySpan<byte> eventJson)

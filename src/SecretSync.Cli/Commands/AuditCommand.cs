@@ -57,14 +57,14 @@ internal static partial class AuditCommand
         };
         var keyFile = new Option<string?>("--key-file")
         {
-            Description = $"With --verify: the daemon's install key (base64 or raw; e.g. the 'key' of Secret secretsync-install-key, as kubectl prints it). Default: {DevDefaultKeyFile} when verifying {DevDefaultPath}.",
+            Description = $"With --verify: the chain key from 'secretsync audit chain-key', or the daemon's install key (base64 or raw; e.g. the 'key' of Secret secretsync-install-key, as kubectl prints it). Default: {DevDefaultKeyFile} when verifying {DevDefaultPath}.",
             HelpName = "FILE",
         };
         var command = new Command(
             "audit",
             "Query the audit log (hash-chained files or PostgreSQL), or verify the file chain. Exit codes: 0 done, 1 chain broken or unreadable record, 2 bad input, 3 chain not authenticated (no key).")
         {
-            path, database, since, until, cluster, ns, secret, source, action, outcome, format, follow, verify, keyFile,
+            path, database, since, until, cluster, ns, secret, source, action, outcome, format, follow, verify, keyFile, CreateChainKey(),
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -73,6 +73,37 @@ internal static partial class AuditCommand
                 parse.GetValue(ns), parse.GetValue(secret), parse.GetValue(source), parse.GetValue(action), parse.GetValue(outcome),
                 parse.GetValue(format)!, parse.GetValue(follow), parse.GetValue(verify), parse.GetValue(keyFile));
             return RunAsync(request, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary><c>secretsync audit chain-key</c>: the key auditors verify the chain with, so they need not hold the install key.</summary>
+    private static Command CreateChainKey()
+    {
+        var installKey = new Option<string>("--key-file")
+        {
+            Description = "The daemon's install key (base64 or raw; e.g. the 'key' of Secret secretsync-install-key).",
+            HelpName = "FILE",
+            Required = true,
+        };
+        var command = new Command(
+            "chain-key",
+            "Print the audit chain key derived from the install key. Give it to auditors for --verify: it authenticates the chain but cannot confirm a guessed Secret value, as the install key can.")
+        {
+            installKey,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var path = parse.GetValue(installKey)!;
+            try
+            {
+                await Console.Out.WriteLineAsync(ChainKey.Derive(InstallKeyText.Decode(await File.ReadAllBytesAsync(path), path)).Export());
+                return Done;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                return await FailAsync(BadInput, $"cannot read the install key from --key-file {path}: {ex.Message}");
+            }
         });
         return command;
     }
@@ -112,11 +143,11 @@ internal static partial class AuditCommand
             ChainKey? key;
             try
             {
-                key = keyFile is null ? null : ChainKey.FromInstallKeyFile(keyFile);
+                key = keyFile is null ? null : ChainKey.FromKeyFile(keyFile);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
-                return await FailAsync(BadInput, $"cannot read the install key from --key-file {keyFile}: {ex.Message}");
+                return await FailAsync(BadInput, $"cannot read the key from --key-file {keyFile}: {ex.Message}");
             }
 
             return await VerifyAsync(reader, key, cancellationToken);

@@ -6,6 +6,9 @@ public static class InstallKeyText
     /// <summary>The fewest bytes an install key may have.</summary>
     public const int MinimumBytes = 16;
 
+    /// <summary>How a file holding an audit chain key (not an install key) begins; such a key can verify the chain but derive nothing else.</summary>
+    public const string ChainKeyPrefix = "secretsync-chain-key-v1:";
+
     /// <summary>The key in <paramref name="content"/>: decoded when it is base64 text, else the bytes themselves.</summary>
     /// <param name="content">A key file's or Secret value's bytes.</param>
     /// <param name="where">Where they came from, named in the error.</param>
@@ -15,6 +18,11 @@ public static class InstallKeyText
     {
         ArgumentNullException.ThrowIfNull(content);
         var text = System.Text.Encoding.UTF8.GetString(content).Trim();
+        if (text.StartsWith(ChainKeyPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{where} holds an audit chain key (from 'secretsync audit chain-key'), not an install key.");
+        }
+
         var buffer = new byte[text.Length];
         var key = Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : content;
         return key.Length >= MinimumBytes

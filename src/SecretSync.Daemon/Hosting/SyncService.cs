@@ -27,6 +27,7 @@ internal sealed class SyncService(
     AuditSinks auditSinks,
     DaemonRuntime runtime,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<SyncService>();
@@ -38,6 +39,8 @@ internal sealed class SyncService(
     {
         try
         {
+            // Nothing is synced before the HTTP port is bound: a copy that cannot start (port in use) touches nothing.
+            await WhenStartedAsync(stoppingToken);
             await RunAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -53,6 +56,13 @@ internal sealed class SyncService(
         {
             await audit.FlushAsync(CancellationToken.None);
         }
+    }
+
+    private async Task WhenStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
     }
 
     private async Task RunAsync(CancellationToken stoppingToken)

@@ -13,6 +13,7 @@ public sealed class AuditSinkReloadTests
         bundles:
           app:
             provider: vault-main
+            namespaces: all
             secrets:
               - source: app/db
                 target: db-credentials
@@ -38,7 +39,7 @@ public sealed class AuditSinkReloadTests
 
         Assert.Contains("audit sink file added", added.Detail, StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Read(chain).Any(e => e.Action == AuditActions.Created && e.Namespace == "app-1"), "app-1's created event in the file chain");
-        var key = ChainKey.FromInstallKeyFile(cluster.WriteInstallKeyFile(cluster.Folder));
+        var key = ChainKey.FromKeyFile(cluster.WriteInstallKeyFile(cluster.Folder));
         var verification = new ChainedFileReader(chain).Verify(key);
         Assert.True(verification.IsAuthenticated, verification.FirstBreak?.ToString() ?? "not authenticated");
 

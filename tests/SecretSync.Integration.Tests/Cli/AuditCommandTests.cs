@@ -85,6 +85,25 @@ public sealed class AuditCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAuditor_VerifiesWithTheExportedChainKey_WhichIsNotAnInstallKey()
+    {
+        var exported = await AuditAsync("chain-key", "--key-file", KeyFile);
+        var chainKey = Path.Combine(_workDir, "chain.key");
+        await File.WriteAllTextAsync(chainKey, exported.StandardOutput);
+
+        var verified = await AuditAsync("--path", ChainPath, "--verify", "--key-file", chainKey);
+        var reused = await AuditAsync("chain-key", "--key-file", chainKey);
+
+        Assert.True(exported.ExitCode == 0, exported.ToString());
+        Assert.StartsWith(InstallKeyText.ChainKeyPrefix, exported.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(InstallKey), exported.StandardOutput, StringComparison.Ordinal);
+        Assert.True(verified.ExitCode == 0, verified.ToString());
+        Assert.Contains("5 authenticated", verified.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(2, reused.ExitCode);
+        Assert.Contains("holds an audit chain key", reused.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_WithoutTheKey_ClaimsNoAuthenticity_AndExitsThree()
     {
         var result = await AuditAsync("--path", ChainPath, "--verify");

@@ -11,7 +11,7 @@ public sealed class ConfigCommandTests : IDisposable
         providers:
           vault-main:
             type: vault
-            address: http://127.0.0.1:8200
+            address: https://vault.example.com:8200
             mount: secret
             auth:
               method: token

@@ -13,7 +13,7 @@ public sealed class ExpectedErrorTests
         providers:
           main: { type: vault, address: "http://127.0.0.1:1", auth: { method: token, token: t } }
         bundles:
-          b: { provider: main, namespaces: {}, secrets: [{ source: a/b, target: c }] }
+          b: { provider: main, namespaces: all, secrets: [{ source: a/b, target: c }] }
         """;
 
     public static TheoryData<string, string[], int> BadInputs() => new()
