@@ -12,7 +12,7 @@ COPY global.json Directory.Build.props Directory.Packages.props BannedSymbols.tx
 COPY src/ src/
 COPY samples/dev/ samples/dev/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
-    dotnet publish src/SecretSync.Cli/SecretSync.Cli.csproj -c Release -o /app --no-self-contained -p:UseAppHost=true -p:SatelliteResourceLanguages=en -p:PublishDocumentationFiles=false
+    dotnet publish src/SecretSync.Cli/SecretSync.Cli.csproj -c Release -o /app --no-self-contained -p:UseAppHost=true -p:SatelliteResourceLanguages=en -p:PublishDocumentationFiles=false -p:RestoreLockedMode=true
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled
 WORKDIR /app
