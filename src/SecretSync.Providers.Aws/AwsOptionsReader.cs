@@ -1,4 +1,3 @@
-using System.Globalization;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
 
@@ -63,65 +62,6 @@ internal static class AwsOptionsReader
             Timeout = timeout,
             CaFile = caFile,
         };
-    }
-
-    /// <summary>Parses a duration such as <c>10s</c>, <c>500ms</c>, <c>1m30s</c>, <c>2h</c>, or a bare number of seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        text = text.Trim();
-        if (text.Length == 0)
-        {
-            return false;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bare))
-        {
-            if (!double.IsFinite(bare) || bare < 0 || bare > MaxTimeout.TotalSeconds * 1000)
-            {
-                return false;
-            }
-
-            duration = TimeSpan.FromSeconds(bare);
-            return true;
-        }
-
-        var total = 0.0;
-        var rest = text.AsSpan();
-        while (!rest.IsEmpty)
-        {
-            var digits = rest.IndexOfAnyExcept("0123456789.");
-            if (digits <= 0 || !double.TryParse(rest[..digits], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
-            {
-                return false;
-            }
-
-            rest = rest[digits..];
-            var letters = rest.IndexOfAny("0123456789.");
-            var unit = letters < 0 ? rest : rest[..letters];
-            rest = letters < 0 ? [] : rest[letters..];
-            double? milliseconds = unit switch
-            {
-                "ms" => 1,
-                "s" => 1_000,
-                "m" => 60_000,
-                "h" => 3_600_000,
-                _ => null,
-            };
-            if (milliseconds is null)
-            {
-                return false;
-            }
-
-            total += amount * milliseconds.Value;
-            if (total > MaxTimeout.TotalMilliseconds * 1000)
-            {
-                return false;
-            }
-        }
-
-        duration = TimeSpan.FromMilliseconds(total);
-        return true;
     }
 
     private static string? ReadRegion(ProviderSettings settings, List<SettingError> errors)
@@ -199,7 +139,7 @@ internal static class AwsOptionsReader
         }
 
         var text = SettingsReader.Trimmed(settings, AwsSettingKeys.Timeout);
-        if (text is null || !TryParseDuration(text, out var timeout))
+        if (text is null || !DurationText.TryParse(text, DurationText.DefaultLimit.TotalMilliseconds, out var timeout))
         {
             errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
             return fallback;

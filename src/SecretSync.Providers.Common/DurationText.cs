@@ -76,9 +76,39 @@ public static class DurationText
         return true;
     }
 
-    /// <summary>Writes a duration for a message: seconds with one decimal from one second up, whole milliseconds below.</summary>
+    /// <summary>Writes a duration for a message, as a setting would: whole hours, minutes and seconds from a minute up,
+    /// seconds with one decimal from one second, whole milliseconds below.</summary>
     /// <param name="span">The duration.</param>
-    /// <returns>Text such as <c>10s</c>, <c>1.5s</c> or <c>500ms</c>.</returns>
-    public static string Format(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
+    /// <returns>Text such as <c>1h</c>, <c>2m30s</c>, <c>1.5s</c> or <c>500ms</c>.</returns>
+    public static string Format(TimeSpan span)
+    {
+        if (span.TotalMinutes < 1)
+        {
+            return span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
+        }
+
+        var whole = TimeSpan.FromSeconds(Math.Round(span.TotalSeconds));
+        var text = new System.Text.StringBuilder();
+        if ((long)whole.TotalHours is > 0 and var hours)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{hours}h");
+        }
+
+        if (whole.Minutes > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{whole.Minutes}m");
+        }
+
+        if (whole.Seconds > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{whole.Seconds}s");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A time-to-live for a message: <see cref="Format"/>, or "no expiry" when there is none.</summary>
+    /// <param name="ttl">The TTL; null or zero when it does not expire.</param>
+    /// <returns>Text such as <c>1h</c> or <c>no expiry</c>.</returns>
+    public static string FormatTtl(TimeSpan? ttl) => ttl is { } span && span > TimeSpan.Zero ? Format(span) : "no expiry";
 }

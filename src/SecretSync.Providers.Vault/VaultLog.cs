@@ -11,14 +11,14 @@ internal static partial class VaultLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Vault provider {Provider}: retrying a {Kind} call (attempt {Attempt}) after {Reason}; waiting {Delay}")]
     public static partial void Retrying(ILogger logger, string provider, string kind, int attempt, string reason, TimeSpan delay);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Vault provider {Provider}: logged in with {Method}; token TTL {Ttl}, renewable {Renewable}")]
-    public static partial void LoggedIn(ILogger logger, string provider, string method, TimeSpan? ttl, bool renewable);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Vault provider {Provider}: logged in with {Method}; token TTL {Ttl}, {Renewable}")]
+    public static partial void LoggedIn(ILogger logger, string provider, string method, string ttl, string renewable);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Vault provider {Provider}: login with {Method} failed: {Failure}")]
     public static partial void LoginFailed(ILogger logger, string provider, string method, string failure);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Vault provider {Provider}: token renewed; TTL {Ttl}")]
-    public static partial void Renewed(ILogger logger, string provider, TimeSpan? ttl);
+    public static partial void Renewed(ILogger logger, string provider, string ttl);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Vault provider {Provider}: token renewal failed: {Failure}")]
     public static partial void RenewFailed(ILogger logger, string provider, string failure);

@@ -156,7 +156,7 @@ internal sealed class VaultTokenSession : IDisposable
         if (result.Lease is { } lease)
         {
             Volatile.Write(ref _current, lease);
-            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString(), lease.Ttl, lease.Renewable);
+            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString().ToLowerInvariant(), DurationText.FormatTtl(lease.Ttl), lease.Renewable ? "renewable" : "not renewable");
             ScheduleMaintenance(lease);
         }
         else
@@ -386,7 +386,7 @@ internal sealed class VaultTokenSession : IDisposable
 
             if (renewed is not null)
             {
-                VaultLog.Renewed(_logger, _provider, renewed.Ttl);
+                VaultLog.Renewed(_logger, _provider, DurationText.FormatTtl(renewed.Ttl));
                 if (renewed.Ttl < lease.Ttl && CanLogIn)
                 {
                     // The TTL shrank: the token nears its max TTL and renewing would only shrink it further,

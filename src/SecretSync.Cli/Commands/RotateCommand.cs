@@ -2,12 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Npgsql;
 using SecretSync.Audit.Postgres;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.Daemon.Hosting;
+using SecretSync.Providers.Common;
 using Spectre.Console;
 
 namespace SecretSync.Cli.Commands;
@@ -316,7 +316,7 @@ internal static partial class RotateCommand
             }
         }
 
-        if (!TryParseDuration(request.Timeout, out timeout))
+        if (!DurationText.TryParse(request.Timeout, DurationText.DefaultLimit.TotalMilliseconds, out timeout) || timeout <= TimeSpan.Zero)
         {
             problem = $"--timeout '{request.Timeout}' is not a duration such as 90s, 5m or 1h30m.";
             return false;
@@ -330,35 +330,4 @@ internal static partial class RotateCommand
 
         return true;
     }
-
-    private static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        value = TimeSpan.Zero;
-        var match = DurationPattern().Match(text);
-        if (!match.Success)
-        {
-            return false;
-        }
-
-        foreach (Capture part in match.Groups["part"].Captures)
-        {
-            var unit = UnitPattern().Match(part.Value);
-            var number = double.Parse(unit.Groups["n"].Value, CultureInfo.InvariantCulture);
-            value += unit.Groups["u"].Value switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "m" => TimeSpan.FromMinutes(number),
-                _ => TimeSpan.FromHours(number),
-            };
-        }
-
-        return value > TimeSpan.Zero;
-    }
-
-    [GeneratedRegex(@"^(?<part>\d+(\.\d+)?(ms|s|m|h))+$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPattern();
-
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<u>ms|s|m|h)$", RegexOptions.CultureInvariant)]
-    private static partial Regex UnitPattern();
 }
