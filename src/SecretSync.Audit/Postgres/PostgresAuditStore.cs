@@ -18,6 +18,9 @@ public sealed record AppliedVersion(string Cluster, string Namespace, string Sec
 {
     /// <summary>True when the target still holds the source: its newest action wrote it rather than deleting it.</summary>
     public bool Holds => Action is AuditActions.Created or AuditActions.Updated or AuditActions.Restored;
+
+    /// <summary>The error of the newest failed attempt on this target since that action, if any: why it is behind.</summary>
+    public string? LastError { get; init; }
 }
 
 /// <summary>Reads the PostgreSQL fleet store that every cluster's <see cref="PostgresSink"/> writes to.</summary>
@@ -87,11 +90,23 @@ public sealed class PostgresAuditStore : IAuditQuery, IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             """
-            SELECT DISTINCT ON (cluster, namespace, secret) cluster, namespace, secret, action, source_version, time
-            FROM audit_events
-            WHERE source = @source AND provider = @provider AND action = ANY(@actions) AND outcome = 'success'
-              AND namespace IS NOT NULL AND secret IS NOT NULL
-            ORDER BY cluster, namespace, secret, time DESC, row_id DESC
+            SELECT a.cluster, a.namespace, a.secret, a.action, a.source_version, a.time, f.error
+            FROM (
+              SELECT DISTINCT ON (cluster, namespace, secret) cluster, namespace, secret, action, source_version, time
+              FROM audit_events
+              WHERE source = @source AND provider = @provider AND action = ANY(@actions) AND outcome = 'success'
+                AND namespace IS NOT NULL AND secret IS NOT NULL
+              ORDER BY cluster, namespace, secret, time DESC, row_id DESC
+            ) a
+            LEFT JOIN LATERAL (
+              SELECT coalesce(e.error, e.detail) AS error
+              FROM audit_events e
+              WHERE e.cluster = a.cluster AND e.namespace = a.namespace AND e.secret = a.secret
+                AND e.source = @source AND e.provider = @provider AND e.outcome <> 'success' AND e.time >= a.time
+              ORDER BY e.time DESC, e.row_id DESC
+              LIMIT 1
+            ) f ON true
+            ORDER BY a.cluster, a.namespace, a.secret
             """, connection);
         command.Parameters.AddWithValue("source", source);
         command.Parameters.AddWithValue("provider", provider);
@@ -106,7 +121,10 @@ public sealed class PostgresAuditStore : IAuditQuery, IAsyncDisposable
                 reader.GetString(2),
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5)));
+                reader.GetFieldValue<DateTimeOffset>(5))
+            {
+                LastError = reader.IsDBNull(6) ? null : reader.GetString(6),
+            });
         }
 
         return applied;

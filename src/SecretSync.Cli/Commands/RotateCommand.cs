@@ -245,7 +245,8 @@ internal static partial class RotateCommand
         await stderr.WriteLineAsync($"{stragglers.Count} straggler(s) (cluster/namespace/secret: version applied):");
         foreach (var straggler in stragglers)
         {
-            await stderr.WriteLineAsync($"  {straggler.Cluster}/{straggler.Namespace}/{straggler.Secret}: {straggler.Version ?? "none"}");
+            await stderr.WriteLineAsync($"  {straggler.Cluster}/{straggler.Namespace}/{straggler.Secret}: {straggler.Version ?? "none"}"
+                + (straggler.LastError is { } error ? $" (last error: {error})" : ""));
         }
 
         return 3;

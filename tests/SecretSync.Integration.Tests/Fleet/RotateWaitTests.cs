@@ -53,6 +53,24 @@ public sealed class RotateWaitTests(FleetDatabase database, ITestOutputHelper ou
         Assert.DoesNotContain(generated, rotate.StandardOutput + rotate.StandardError, StringComparison.Ordinal);
     }
 
+    [PeerFact("postgres")]
+    public async Task RotateWait_NamesEachStragglersLastError()
+    {
+        await using var fleet = await StartFleetAsync();
+        // The tenant of eu/billing makes its copy immutable: the daemon's update is refused, and audited as failed.
+        var copy = fleet["eu"].Kubernetes.Get("secrets", "billing", "db-credentials")!;
+        copy["immutable"] = true;
+        fleet["eu"].Kubernetes.Apply(copy);
+
+        var rotate = await fleet.RotateAsync("vault-main:payments/db", "--config", fleet["eu"].ConfigPath,
+            "--generate", "password:40", "--wait", "--database", fleet.Database, "--timeout", "8s");
+        output.WriteLine(rotate.ToString());
+
+        Assert.True(rotate.ExitCode == 3, rotate.ToString());
+        Assert.Contains("1 straggler(s)", rotate.StandardError, StringComparison.Ordinal);
+        Assert.Matches(@"eu/billing/db-credentials: 1 \(last error: .*Invalid", rotate.StandardError);
+    }
+
     private static readonly (string Cluster, string Namespace)[] Targets = [("eu", "payments"), ("eu", "billing"), ("us", "payments"), ("us", "checkout")];
 
     private async Task<Fleet> StartFleetAsync()
