@@ -182,8 +182,8 @@ public sealed class VaultAuthTests
         Assert.Equal(0, bed.Count("renew-self"));
 
         clock.Advance(TimeSpan.FromSeconds(2));
-        await VaultTestBed.EventuallyAsync(() => bed.Count("renew-self") == 1, "the token is renewed");
-        await VaultTestBed.EventuallyAsync(() => client.Session.Current!.ObtainedAt > loggedIn.ObtainedAt, "the renewed lease is adopted");
+        await Eventually.TrueAsync(() => bed.Count("renew-self") == 1, "the token is renewed");
+        await Eventually.TrueAsync(() => client.Session.Current!.ObtainedAt > loggedIn.ObtainedAt, "the renewed lease is adopted");
         Assert.Equal(loggedIn.Token, client.Session.Current!.Token);
 
         // 41 s + 60 s is past the original expiry: only the renewal keeps the token alive.
@@ -204,9 +204,9 @@ public sealed class VaultAuthTests
 
         // At 40 s the renewal is capped at the 90 s max TTL (50 s left), shorter than the 60 s TTL granted.
         clock.Advance(TimeSpan.FromSeconds(41));
-        await VaultTestBed.EventuallyAsync(() => bed.Count("renew-self") == 1 && client.Session.Current is { Renewable: false }, "the token is renewed with a capped TTL");
+        await Eventually.TrueAsync(() => bed.Count("renew-self") == 1 && client.Session.Current is { Renewable: false }, "the token is renewed with a capped TTL");
         clock.Advance(TimeSpan.FromSeconds(34));
-        await VaultTestBed.EventuallyAsync(() => bed.Count("login") == 2, "the adapter logs in again before the max TTL");
+        await Eventually.TrueAsync(() => bed.Count("login") == 2, "the adapter logs in again before the max TTL");
 
         clock.Advance(TimeSpan.FromSeconds(20));
         Expect.Found(await client.ReadAsync("app/db", null, CancellationToken.None));
@@ -228,7 +228,7 @@ public sealed class VaultAuthTests
         var result = await client.ReadAsync("app/db", null, CancellationToken.None);
 
         Expect.Found(result);
-        await VaultTestBed.EventuallyAsync(() => bed.Count("login") == 2, "exactly one new login");
+        await Eventually.TrueAsync(() => bed.Count("login") == 2, "exactly one new login");
         await Task.Delay(200);
         Assert.Equal(2, bed.Count("login"));
     }

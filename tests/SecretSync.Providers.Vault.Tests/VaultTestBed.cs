@@ -48,20 +48,5 @@ internal sealed class VaultTestBed : ProviderTestBed
 
     public int Count(string verb) => Vault.Requests.CountWhere(r => r.Verb == verb);
 
-    /// <summary>Waits on the real clock until <paramref name="condition"/> holds.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? within = null)
-    {
-        var deadline = TimeProvider.System.GetTimestamp() + (long)((within ?? TimeSpan.FromSeconds(10)).TotalSeconds * TimeProvider.System.TimestampFrequency);
-        while (!condition())
-        {
-            if (TimeProvider.System.GetTimestamp() > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     protected override ValueTask DisposeEmulatorAsync() => Vault.DisposeAsync();
 }

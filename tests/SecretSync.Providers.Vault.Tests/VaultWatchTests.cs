@@ -1,6 +1,7 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 using SecretSync.Providers.Contract;
+using SecretSync.Testing;
 
 namespace SecretSync.Providers.Vault.Tests;
 
@@ -29,7 +30,7 @@ public sealed class VaultWatchTests
         await using var events = client.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
 
         Assert.IsType<SourceEvent.Connected>(await NextAsync(events));
-        await VaultTestBed.EventuallyAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
+        await Eventually.TrueAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
 
         bed.Vault.WriteSecret("secret", "payments/db", new Dictionary<string, object?> { ["k"] = "v1" });
         Assert.Equal(new SourceEvent.Changed("payments/db", "1"), await NextChangeAsync(events));
@@ -48,7 +49,7 @@ public sealed class VaultWatchTests
 
         // The request log records a WebSocket once it closes.
         await events.DisposeAsync();
-        await VaultTestBed.EventuallyAsync(
+        await Eventually.TrueAsync(
             () => bed.Vault.Requests.CountWhere(r => r.Verb == "events" && r.Path == "/v1/sys/events/subscribe/kv-v2/*" && r.Query == "?json=true") == 1,
             "the subscription request is logged");
     }
@@ -61,7 +62,7 @@ public sealed class VaultWatchTests
         using var cts = new CancellationTokenSource();
         await using var events = client.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.IsType<SourceEvent.Connected>(await NextAsync(events));
-        await VaultTestBed.EventuallyAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
+        await Eventually.TrueAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
 
         bed.Vault.WriteSecret("other", "x", new Dictionary<string, object?> { ["k"] = "v" });
         bed.Vault.WriteSecret("secret", "y", new Dictionary<string, object?> { ["k"] = "v" });
@@ -77,13 +78,13 @@ public sealed class VaultWatchTests
         using var cts = new CancellationTokenSource();
         await using var events = client.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.IsType<SourceEvent.Connected>(await NextAsync(events));
-        await VaultTestBed.EventuallyAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
+        await Eventually.TrueAsync(() => bed.Vault.EventSubscriberCount == 1, "the subscription is registered");
 
         bed.Vault.Faults.DropStreams();
 
         Assert.IsType<SourceEvent.Lost>(await NextAsync(events));
         Assert.IsType<SourceEvent.Connected>(await NextAsync(events));
-        await VaultTestBed.EventuallyAsync(() => bed.Vault.EventSubscriberCount == 1, "the new subscription is registered");
+        await Eventually.TrueAsync(() => bed.Vault.EventSubscriberCount == 1, "the new subscription is registered");
         bed.Vault.WriteSecret("secret", "after", new Dictionary<string, object?> { ["k"] = "v" });
         Assert.Equal(new SourceEvent.Changed("after", "1"), await NextChangeAsync(events));
     }

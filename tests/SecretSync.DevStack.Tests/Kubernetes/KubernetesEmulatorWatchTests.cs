@@ -55,7 +55,7 @@ public sealed class KubernetesEmulatorWatchTests
         await using var stream = http.WatchAsync($"/api/v1/namespaces/demo/secrets?watch=1&resourceVersion={from}", cts.Token).GetAsyncEnumerator(cts.Token);
         var next = stream.MoveNextAsync();
 
-        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        await Eventually.TrueAsync(() => emulator.OpenWatches == 1, within: Patience);
         await http.PostAsync("/api/v1/namespaces/demo/secrets", KubeHttp.Secret("live"));
 
         Assert.True(await next);
@@ -93,7 +93,7 @@ public sealed class KubernetesEmulatorWatchTests
         await using var stream = http.WatchAsync($"/api/v1/namespaces/demo/secrets?watch=1&allowWatchBookmarks=true&resourceVersion={emulator.ResourceVersion}", cts.Token)
             .GetAsyncEnumerator(cts.Token);
         var next = stream.MoveNextAsync();
-        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        await Eventually.TrueAsync(() => emulator.OpenWatches == 1, within: Patience);
         await Task.Delay(100);
 
         clock.Advance(TimeSpan.FromSeconds(5));
@@ -112,7 +112,7 @@ public sealed class KubernetesEmulatorWatchTests
         await using var emulator = await KubernetesEmulator.StartAsync(new KubernetesEmulatorOptions { Time = clock });
         using var http = new KubeHttp(emulator);
         var watching = CollectAsync(http, $"/api/v1/namespaces/default/secrets?watch=1&timeoutSeconds=30&resourceVersion={emulator.ResourceVersion}", int.MaxValue);
-        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        await Eventually.TrueAsync(() => emulator.OpenWatches == 1, within: Patience);
         await Task.Delay(100);
 
         clock.Advance(TimeSpan.FromSeconds(30));
@@ -145,7 +145,7 @@ public sealed class KubernetesEmulatorWatchTests
         using var http = new KubeHttp(emulator);
         var from = emulator.ResourceVersion;
         var watching = CollectAsync(http, $"/api/v1/namespaces?watch=1&resourceVersion={from}", int.MaxValue);
-        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        await Eventually.TrueAsync(() => emulator.OpenWatches == 1, within: Patience);
         emulator.SeedNamespace("seen");
 
         emulator.ExpireWatches();
@@ -194,7 +194,7 @@ public sealed class KubernetesEmulatorWatchTests
                 // A dropped connection surfaces as an I/O error mid-stream.
             }
         });
-        await WaitUntilAsync(() => emulator.OpenWatches == 1);
+        await Eventually.TrueAsync(() => emulator.OpenWatches == 1, within: Patience);
         await Task.Delay(100);
 
         emulator.Faults.DropStreams();
@@ -233,14 +233,5 @@ public sealed class KubernetesEmulatorWatchTests
         }
 
         return events;
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            await Task.Delay(20, cts.Token);
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using SecretSync.Testing;
 
 namespace SecretSync.DevStack.Tests.Vault;
 
@@ -118,7 +119,7 @@ public sealed class VaultEventsTests
         }
 
         Assert.True(ended);
-        await WaitUntilAsync(() => c.Vault.EventSubscriberCount == 0);
+        await Eventually.TrueAsync(() => c.Vault.EventSubscriberCount == 0, within: Patience);
     }
 
     // vault.md §5 "1.16+ Enterprise only": with events off the route does not exist (404, like any unknown route).
@@ -191,15 +192,5 @@ public sealed class VaultEventsTests
         var text = Encoding.UTF8.GetString(message.ToArray());
         Assert.EndsWith("\n", text);
         return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            Assert.False(timeout.IsCancellationRequested, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

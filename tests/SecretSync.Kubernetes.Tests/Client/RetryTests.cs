@@ -21,12 +21,12 @@ public sealed class RetryTests
 
         var listing = client.Secrets.ListAsync("default");
 
-        await Emulators.WaitUntilAsync(() => clock.TimersCreated == 1, "the client to wait after the first 429");
+        await Eventually.TrueAsync(() => clock.TimersCreated == 1, "the client to wait after the first 429");
         clock.Advance(TimeSpan.FromMilliseconds(1999));
         await Task.Delay(150);
         Assert.Equal(1, Answered(429));
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await Emulators.WaitUntilAsync(() => clock.TimersCreated == 2, "the client to wait after the second 429");
+        await Eventually.TrueAsync(() => clock.TimersCreated == 2, "the client to wait after the second 429");
         Assert.Equal(2, Answered(429));
         Assert.False(listing.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(2));

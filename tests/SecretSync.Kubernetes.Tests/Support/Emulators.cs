@@ -4,6 +4,7 @@ using SecretSync.DevStack.Hosting;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Config;
 using SecretSync.Kubernetes.Models;
+using SecretSync.Testing;
 
 namespace SecretSync.Kubernetes.Tests.Support;
 
@@ -22,28 +23,12 @@ internal static class Emulators
         Data = new() { [key] = Encoding.UTF8.GetBytes(value) },
     };
 
-    /// <summary>Polls real time until <paramref name="condition"/> holds; for effects the emulator produces asynchronously.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = TimeSpan.FromSeconds(10);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (waited.Elapsed > (timeout ?? deadline))
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>Ends open watches and waits until one matching <paramref name="query"/> is in the log (the log records a request when it ends).</summary>
     public static async Task<RecordedRequest> LoggedWatchAsync(this KubernetesEmulator k8s, string query)
     {
         k8s.Faults.DropStreams();
         RecordedRequest? found = null;
-        await WaitUntilAsync(
+        await Eventually.TrueAsync(
             () => (found = k8s.Requests.Snapshot().FirstOrDefault(r => r.Verb == "watch" && r.Query.Contains(query, StringComparison.Ordinal))) is not null,
             $"a logged watch with {query}");
         return found!;

@@ -4,6 +4,7 @@ using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
 using SecretSync.Kubernetes.Tests.Support;
 using SecretSync.Kubernetes.Watch;
+using SecretSync.Testing;
 
 namespace SecretSync.Kubernetes.Tests.Watch;
 
@@ -139,7 +140,7 @@ public sealed class ReflectorTests
         await using var events = client.Secrets.ReflectAsync("default", options).GetAsyncEnumerator();
         Assert.Equal(ReflectorEventType.Relisted, (await events.NextAsync()).Type);
 
-        await Emulators.WaitUntilAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch" && r.Status == 200) >= 2, "a second watch after the server timeout", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch" && r.Status == 200) >= 2, "a second watch after the server timeout", TimeSpan.FromSeconds(10));
         await client.Secrets.CreateAsync(Emulators.Secret("default", "late"));
 
         Assert.Equal("late", (await events.NextAsync()).Object!.Metadata.Name);
@@ -164,7 +165,7 @@ public sealed class ReflectorTests
         using (k8s.Faults.Add(new FaultRule { Verb = "watch", Latency = TimeSpan.FromMilliseconds(500), Times = 1 }))
         {
             k8s.Faults.DropStreams();
-            await Emulators.WaitUntilAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch") == 1, "the dropped watch to end");
+            await Eventually.TrueAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch") == 1, "the dropped watch to end");
             await client.Secrets.DeleteAsync("default", "old");
             await client.Secrets.CreateAsync(Emulators.Secret("default", "new"));
             k8s.CompactHistory();

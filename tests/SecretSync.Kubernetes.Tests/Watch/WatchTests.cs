@@ -3,6 +3,7 @@ using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
 using SecretSync.Kubernetes.Tests.Support;
+using SecretSync.Testing;
 
 namespace SecretSync.Kubernetes.Tests.Watch;
 
@@ -112,7 +113,7 @@ public sealed class WatchTests
         var start = (await client.Secrets.ListAsync("default")).Metadata.ResourceVersion;
         await using var events = client.Secrets.WatchAsync("default", new WatchOptions { ResourceVersion = start, AllowWatchBookmarks = false }).GetAsyncEnumerator();
         var pending = events.MoveNextAsync().AsTask();
-        await Emulators.WaitUntilAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch") > 0 || !pending.IsCompleted, "the watch to start");
+        await Eventually.TrueAsync(() => k8s.Requests.CountWhere(r => r.Verb == "watch") > 0 || !pending.IsCompleted, "the watch to start");
         await Task.Delay(100);
 
         k8s.Faults.DropStreams();
