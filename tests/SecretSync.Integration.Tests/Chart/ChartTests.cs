@@ -253,7 +253,7 @@ public sealed partial class ChartTests
     };
 
     /// <summary>Helm's values merge: maps merge key by key, anything else replaces.</summary>
-    private static void Merge(JsonObject into, JsonObject from)
+    internal static void Merge(JsonObject into, JsonObject from)
     {
         foreach (var (key, value) in from)
         {
