@@ -44,6 +44,17 @@ public sealed partial class ChartTests
     }
 
     [Fact]
+    public async Task TheExecutablesVersion_IsTheChartsAppVersion()
+    {
+        var chart = (JsonObject)ChartFiles.LoadSingle(Path.Combine(ChartFiles.ChartFolder, "Chart.yaml"))!;
+
+        var result = await Tool.RunAsync("dotnet", [DaemonProcess.Executable, "--version"], new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1" });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(chart["appVersion"]!.GetValue<string>(), result.StandardOutput.Trim().Split('+')[0]);
+    }
+
+    [Fact]
     public void EveryValuesPath_UsedInTheTemplates_ExistsInValuesYaml()
     {
         var values = ChartFiles.Values();
