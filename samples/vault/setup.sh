@@ -20,7 +20,9 @@
 #                                   Vault for TokenReview; empty: Vault uses its own pod's token (Vault
 #                                   in-cluster) or the client's JWT. SecretSync's own ServiceAccount
 #                                   needs no TokenReview permission.
-#   AUDIENCE=                       when the chart's auth.vault.kubernetesAudience is set, the same value
+#   AUDIENCE=vault                  the audience of the token the daemon logs in with: the chart's
+#                                   auth.vault.kubernetesAudience (default vault); empty only for a
+#                                   kubernetesAudience of "" (the pod's API token, not recommended)
 #   TOKEN_TTL=1h                    the Vault token's TTL; the daemon renews and logs in again itself
 set -euo pipefail
 
@@ -32,7 +34,7 @@ SA_NAMESPACE=${SA_NAMESPACE:-secretsync}
 KUBE_HOST=${KUBE_HOST:-}
 KUBE_CA_FILE=${KUBE_CA_FILE:-}
 REVIEWER_JWT_FILE=${REVIEWER_JWT_FILE:-}
-AUDIENCE=${AUDIENCE:-}
+AUDIENCE=${AUDIENCE-vault}
 TOKEN_TTL=${TOKEN_TTL:-1h}
 here=$(cd "$(dirname "$0")" && pwd)
 

@@ -9,12 +9,6 @@ internal static class AwsOptionsReader
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] KnownKeys =
-    [
-        AwsSettingKeys.Region, AwsSettingKeys.Endpoint, AwsSettingKeys.AuthAccessKeyId, AwsSettingKeys.AuthSecretAccessKeyFile,
-        AwsSettingKeys.AuthSessionTokenFile, AwsSettingKeys.Timeout, AwsSettingKeys.TlsCaFile,
-    ];
-
     // Keys people reach for that must never hold a literal credential in a configuration file.
     private static readonly string[] LiteralSecretKeys = ["auth.secretAccessKey", "secretAccessKey", "auth.sessionToken"];
 
@@ -26,7 +20,7 @@ internal static class AwsOptionsReader
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
 
-        SettingsReader.CheckKeys(settings, "aws", KnownKeys, errors, key => LiteralSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase)
+        SettingsReader.CheckKeys(settings, "aws", AwsSettingKeys.All, errors, key => LiteralSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase)
             // Never echo the value: it is a credential.
             ? new SettingError(key, $"{key} is not supported: credentials do not belong in the configuration. " +
                 "Put the key in a file and set auth.secretAccessKeyFile (or auth.sessionTokenFile), or use the default chain (IRSA, environment, profile).")

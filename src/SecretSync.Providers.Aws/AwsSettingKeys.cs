@@ -24,4 +24,11 @@ public static class AwsSettingKeys
 
     /// <summary>A PEM file of CA certificates trusted instead of the system store (for an https endpoint).</summary>
     public const string TlsCaFile = "tls.caFile";
+
+    /// <summary>Every key above: what the reader accepts, and what the chart's values schema allows for this type.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Region, Endpoint, AuthAccessKeyId, AuthSecretAccessKeyFile,
+        AuthSessionTokenFile, Timeout, TlsCaFile,
+    ];
 }

@@ -20,14 +20,6 @@ internal static class AzureOptionsReader
     private const int MaxRetriesLimit = 10;
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] KnownKeys =
-    [
-        AzureSettingKeys.VaultUrl, AzureSettingKeys.AuthMethod, AzureSettingKeys.AuthClientId, AzureSettingKeys.AuthTenantId,
-        AzureSettingKeys.AuthTokenFile, AzureSettingKeys.AuthAccessTokenFile, AzureSettingKeys.TlsCaFile,
-        AzureSettingKeys.DisableChallengeResourceVerification, AzureSettingKeys.Timeout, AzureSettingKeys.RetryMaxRetries,
-        AzureSettingKeys.RetryDelay, AzureSettingKeys.RetryMaxDelay, AzureSettingKeys.ValueFormat, AzureSettingKeys.ApiVersion,
-    ];
-
     /// <summary>The api-versions <see cref="SecretClientOptions.ServiceVersion"/> knows, by their wire names.</summary>
     private static readonly Dictionary<string, SecretClientOptions.ServiceVersion> ApiVersions = new(StringComparer.Ordinal)
     {
@@ -51,7 +43,7 @@ internal static class AzureOptionsReader
     {
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
-        SettingsReader.CheckKeys(settings, "azure", KnownKeys, errors);
+        SettingsReader.CheckKeys(settings, "azure", AzureSettingKeys.All, errors);
 
         var vaultUrl = ReadVaultUrl(settings, errors);
         var clientId = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthClientId);

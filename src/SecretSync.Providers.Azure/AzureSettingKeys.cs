@@ -45,4 +45,13 @@ public static class AzureSettingKeys
 
     /// <summary>The Key Vault REST api-version, e.g. <c>7.6</c> or <c>2025-07-01</c>; default the SDK's newest.</summary>
     public const string ApiVersion = "apiVersion";
+
+    /// <summary>Every key above: what the reader accepts, and what the chart's values schema allows for this type.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        VaultUrl, AuthMethod, AuthClientId, AuthTenantId,
+        AuthTokenFile, AuthAccessTokenFile, TlsCaFile,
+        DisableChallengeResourceVerification, Timeout, RetryMaxRetries,
+        RetryDelay, RetryMaxDelay, ValueFormat, ApiVersion,
+    ];
 }

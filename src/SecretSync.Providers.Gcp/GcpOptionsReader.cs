@@ -8,20 +8,13 @@ internal static class GcpOptionsReader
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] KnownKeys =
-    [
-        GcpSettingKeys.Project, GcpSettingKeys.Endpoint, GcpSettingKeys.AuthMethod, GcpSettingKeys.AuthCredentialsFile,
-        GcpSettingKeys.AuthAccessTokenFile, GcpSettingKeys.AuthAccessToken, GcpSettingKeys.TlsCaFile, GcpSettingKeys.Timeout, GcpSettingKeys.PayloadFormat,
-        GcpSettingKeys.ValueKey,
-    ];
-
     /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
     /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
     public static GcpOptions? Read(ProviderSettings settings, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
-        SettingsReader.CheckKeys(settings, "gcp", KnownKeys, errors);
+        SettingsReader.CheckKeys(settings, "gcp", GcpSettingKeys.All, errors);
 
         var project = ReadProject(settings, errors);
         var endpoint = ReadEndpoint(settings, errors);

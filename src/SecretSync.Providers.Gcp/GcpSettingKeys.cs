@@ -33,4 +33,12 @@ public static class GcpSettingKeys
 
     /// <summary>The key a payload that is not split is returned under; default <c>value</c>.</summary>
     public const string ValueKey = "valueKey";
+
+    /// <summary>Every key above: what the reader accepts, and what the chart's values schema allows for this type.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Project, Endpoint, AuthMethod, AuthCredentialsFile,
+        AuthAccessTokenFile, AuthAccessToken, TlsCaFile, Timeout, PayloadFormat,
+        ValueKey,
+    ];
 }

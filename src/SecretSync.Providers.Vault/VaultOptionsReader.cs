@@ -8,15 +8,6 @@ internal static class VaultOptionsReader
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] KnownKeys =
-    [
-        VaultSettingKeys.Address, VaultSettingKeys.Mount, VaultSettingKeys.Namespace, VaultSettingKeys.AuthMethod,
-        VaultSettingKeys.AuthToken, VaultSettingKeys.AuthTokenFile, VaultSettingKeys.Token, VaultSettingKeys.TokenFile,
-        VaultSettingKeys.AuthRoleId, VaultSettingKeys.AuthSecretId, VaultSettingKeys.AuthSecretIdFile, VaultSettingKeys.AuthRole,
-        VaultSettingKeys.AuthMountPath, VaultSettingKeys.AuthJwtPath, VaultSettingKeys.TlsCaFile,
-        VaultSettingKeys.TlsInsecureSkipVerify, VaultSettingKeys.TlsServerName, VaultSettingKeys.Timeout, VaultSettingKeys.Events,
-    ];
-
     /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
     /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
     public static VaultOptions? Read(ProviderSettings settings, Func<string, string?> environment, List<SettingError> errors)
@@ -24,7 +15,7 @@ internal static class VaultOptionsReader
         ArgumentNullException.ThrowIfNull(settings);
         var before = errors.Count;
 
-        SettingsReader.CheckKeys(settings, "vault", KnownKeys, errors);
+        SettingsReader.CheckKeys(settings, "vault", VaultSettingKeys.All, errors);
 
         var address = ReadAddress(settings, errors);
         var mount = ReadPath(settings, VaultSettingKeys.Mount, VaultOptions.DefaultMount, errors);

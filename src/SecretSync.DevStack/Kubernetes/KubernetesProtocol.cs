@@ -62,6 +62,7 @@ internal sealed class KubernetesProtocol(ObjectStore store, KubernetesEmulatorOp
 
     public async Task HandleAsync(HttpContext context)
     {
+        ObjectStore.Client.Value = context.Request.Headers.UserAgent.ToString();
         var route = RouteOf(context.Request);
         var headers = context.Response.Headers;
         headers["Audit-Id"] = Guid.NewGuid().ToString();

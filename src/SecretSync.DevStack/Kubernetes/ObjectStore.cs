@@ -33,6 +33,9 @@ internal sealed class ObjectStore
     private long _watchFloor;
     private long _listFloor;
 
+    /// <summary>The User-Agent of the API request being served; unset for writes made through the emulator's own methods.</summary>
+    public static AsyncLocal<string?> Client { get; } = new();
+
     public ObjectStore(TimeProvider time, int windowLimit)
     {
         _time = time;
@@ -472,7 +475,7 @@ internal sealed class ObjectStore
             table.Put(stored);
         }
 
-        _history.Add(new KubernetesChange(_time.GetUtcNow(), type, stored));
+        _history.Add(new KubernetesChange(_time.GetUtcNow(), type, stored, type == "MODIFIED" ? old : null, Client.Value));
         _window.Enqueue((type, old, stored));
         while (_window.Count > _windowLimit)
         {

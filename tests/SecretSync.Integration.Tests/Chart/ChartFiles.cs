@@ -124,9 +124,17 @@ public static partial class ChartFiles
 }
 
 /// <summary>What the chart's <c>secretsync.config</c> helper renders into the ConfigMap, built from values the same way.</summary>
+/// <remarks>HelmTests checks this against Helm's own rendering.</remarks>
 public static class ChartConfig
 {
+    /// <summary>Where the chart projects the audience-bound token for Vault's Kubernetes login.</summary>
+    public const string VaultJwtPath = "/var/run/secrets/secretsync/vault-jwt/token";
+
     /// <summary>The config section of <paramref name="values"/>, adjusted, with the Lease in the release namespace, as YAML.</summary>
+    /// <remarks>
+    /// While <c>auth.vault.kubernetesAudience</c> is set, each vault provider with <c>auth.method: kubernetes</c> and no
+    /// <c>auth.jwtPath</c> gets <see cref="VaultJwtPath"/>, as the chart does.
+    /// </remarks>
     /// <remarks>Written as JSON, which is YAML: the daemon reads it with the same YAML parser as Helm's block output.</remarks>
     public static string Render(JsonObject values, string releaseNamespace, Action<JsonObject>? adjust = null)
     {
@@ -138,6 +146,18 @@ public static class ChartConfig
         }
 
         election["namespace"] = releaseNamespace;
+        if (ChartFiles.Truthy(ChartFiles.At(values, "auth.vault.kubernetesAudience")))
+        {
+            foreach (var (_, provider) in config["providers"] as JsonObject ?? [])
+            {
+                if (provider?["type"]?.ToString() == "vault" && provider["auth"] is JsonObject auth
+                    && auth["method"]?.ToString() == "kubernetes" && !auth.ContainsKey("jwtPath"))
+                {
+                    auth["jwtPath"] = VaultJwtPath;
+                }
+            }
+        }
+
         return config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -44,6 +44,17 @@ public sealed partial class ChartTests
     }
 
     [Fact]
+    public async Task TheExecutablesVersion_IsTheChartsAppVersion()
+    {
+        var chart = (JsonObject)ChartFiles.LoadSingle(Path.Combine(ChartFiles.ChartFolder, "Chart.yaml"))!;
+
+        var result = await Tool.RunAsync("dotnet", [DaemonProcess.Executable, "--version"], new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1" });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(chart["appVersion"]!.GetValue<string>(), result.StandardOutput.Trim().Split('+')[0]);
+    }
+
+    [Fact]
     public void EveryValuesPath_UsedInTheTemplates_ExistsInValuesYaml()
     {
         var values = ChartFiles.Values();
@@ -104,6 +115,12 @@ public sealed partial class ChartTests
     [InlineData("config.sync.interval", "\"1 minute\"", "config.sync.interval: '1 minute' does not match")]
     [InlineData("config.providers", "{\"vault-main\": {\"type\": \"vault\", \"events\": true}}", "config.providers.vault-main.events: expected string")]
     [InlineData("config.bundles", "{\"b\": {\"provider\": \"p\"}}", "config.bundles.b: 'secrets' is required")]
+    [InlineData("config.bundles", "{\"b\": {\"provider\": \"p\", \"secrets\": []}}", "config.bundles.b: 'namespaces' is required")]
+    [InlineData("config.bundles", "{\"b\": {\"provider\": \"p\", \"namespaces\": \"everyone\", \"secrets\": []}}", "config.bundles.b.namespaces: 'everyone' does not match")]
+    [InlineData("config.providers", "{\"main\": {\"type\": \"vault\", \"adress\": \"https://vault:8200\"}}", "config.providers.main: unknown key 'adress'")]
+    [InlineData("config.providers", "{\"main\": {\"type\": \"vault\", \"auth\": {\"methd\": \"kubernetes\"}}}", "config.providers.main.auth: unknown key 'methd'")]
+    [InlineData("config.providers", "{\"main\": {\"type\": \"aws\", \"region\": \"eu-west-1\", \"address\": \"x\"}}", "config.providers.main: unknown key 'address'")]
+    [InlineData("config.providers", "{\"main\": {\"type\": \"azure\", \"retry\": {\"maxRetry\": 2}}}", "config.providers.main.retry: unknown key 'maxRetry'")]
     public void Schema_RejectsValuesHelmWouldRefuse(string path, string json, string expected)
     {
         var values = ChartFiles.Values();
@@ -135,7 +152,7 @@ public sealed partial class ChartTests
             {
                 config["cluster"] = "prod-eu-1";
                 config["providers"] = JsonNode.Parse("""{"vault-main": {"type": "vault", "address": "https://vault.example:8200", "auth": {"method": "kubernetes", "role": "secretsync"}}}""");
-                config["bundles"] = JsonNode.Parse("""{"payments-db": {"provider": "vault-main", "secrets": [{"source": "payments/db", "target": "db-credentials"}]}}""");
+                config["bundles"] = JsonNode.Parse("""{"payments-db": {"provider": "vault-main", "namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "payments"}}, "secrets": [{"source": "payments/db", "target": "db-credentials"}]}}""");
             }));
 
             var result = await ValidateAsync(file);
@@ -247,7 +264,7 @@ public sealed partial class ChartTests
     };
 
     /// <summary>Helm's values merge: maps merge key by key, anything else replaces.</summary>
-    private static void Merge(JsonObject into, JsonObject from)
+    internal static void Merge(JsonObject into, JsonObject from)
     {
         foreach (var (key, value) in from)
         {

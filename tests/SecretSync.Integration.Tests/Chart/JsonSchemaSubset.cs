@@ -7,14 +7,16 @@ namespace SecretSync.Integration.Tests.Chart;
 /// <summary>A JSON Schema draft-07 validator for the keywords values.schema.json uses, and nothing more.</summary>
 /// <remarks>
 /// Checked: type (one or a list), properties, required, additionalProperties (boolean or schema), items (one schema),
-/// enum (of strings), minimum, maximum, pattern. <see cref="UnsupportedKeywords"/> lists any other keyword a schema
-/// uses, so the schema cannot grow a rule this validator would silently skip.
+/// enum (of strings), const, minimum, maximum, pattern, allOf, and if/then (then applies when the value passes if).
+/// <see cref="UnsupportedKeywords"/> lists any other keyword a schema uses, so the schema cannot grow a rule this
+/// validator would silently skip.
 /// </remarks>
 public static class JsonSchemaSubset
 {
     public static readonly IReadOnlySet<string> Checked = new HashSet<string>(StringComparer.Ordinal)
     {
-        "type", "properties", "required", "additionalProperties", "items", "enum", "minimum", "maximum", "pattern",
+        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum", "maximum", "pattern",
+        "allOf", "if", "then",
     };
 
     public static readonly IReadOnlySet<string> Annotations = new HashSet<string>(StringComparer.Ordinal)
@@ -42,7 +44,8 @@ public static class JsonSchemaSubset
         return found;
     }
 
-    /// <summary>Every schema nested in this one (itself, properties, items, additionalProperties), with its path.</summary>
+    /// <summary>Every schema nested in this one (itself, properties, items, additionalProperties, allOf, if, then), with its path.</summary>
+    /// <remarks>Paths name where a value sits: a schema under allOf, if or then has the path of the value it applies to.</remarks>
     public static IEnumerable<(string Path, JsonObject Schema)> Subschemas(JsonObject schema, string path)
     {
         yield return (path, schema);
@@ -72,7 +75,20 @@ public static class JsonSchemaSubset
                 yield return nested;
             }
         }
+
+        foreach (var applied in Applied(schema))
+        {
+            foreach (var nested in Subschemas(applied, path))
+            {
+                yield return nested;
+            }
+        }
     }
+
+    /// <summary>The schemas of allOf, if and then: they apply to the same value as their parent.</summary>
+    public static IEnumerable<JsonObject> Applied(JsonObject schema) =>
+        (schema["allOf"] as JsonArray ?? []).OfType<JsonObject>()
+            .Concat(new[] { schema["if"], schema["then"] }.OfType<JsonObject>());
 
     private static void Check(JsonNode? value, JsonObject schema, string path, List<string> errors)
     {
@@ -89,6 +105,26 @@ public static class JsonSchemaSubset
         if (schema["enum"] is JsonArray choices && !choices.Any(c => JsonNode.DeepEquals(c, value)))
         {
             errors.Add($"{Display(path)}: {Describe(value)} is not one of {string.Join(", ", choices.Select(c => c?.ToJsonString()))}");
+        }
+
+        if (schema.TryGetPropertyValue("const", out var constant) && !JsonNode.DeepEquals(constant, value))
+        {
+            errors.Add($"{Display(path)}: {Describe(value)} is not {Describe(constant)}");
+        }
+
+        foreach (var part in (schema["allOf"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            Check(value, part, path, errors);
+        }
+
+        if (schema["if"] is JsonObject condition && schema["then"] is JsonObject consequence)
+        {
+            var failed = new List<string>();
+            Check(value, condition, path, failed);
+            if (failed.Count == 0)
+            {
+                Check(value, consequence, path, errors);
+            }
         }
 
         if (AsNumber(value) is { } n)
