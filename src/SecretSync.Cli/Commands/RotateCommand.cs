@@ -37,6 +37,13 @@ internal static partial class RotateCommand
             Description = "Set KEY to VALUE in the new version (repeatable). Keys not mentioned keep their current values.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var setFile = new Option<string[]>("--set-file")
+        {
+            Description = "Set KEY to the content of FILE (KEY=FILE, '-' for standard input; repeatable), so that no value sits in argv or shell history.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var create = new Option<bool>("--create") { Description = "Create the source when it does not exist; without it a missing source (a mistyped path) is refused." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show which keys would change, and write nothing." };
         var generate = new Option<string[]>("--generate")
         {
             Description = $"Set KEY to a cryptographically random URL-safe value of LENGTH characters (KEY[:LENGTH], default {DefaultLength}; repeatable).",
@@ -51,7 +58,7 @@ internal static partial class RotateCommand
         };
         var command = new Command("rotate", "Write a new version of a source (check-and-set), optionally waiting for the fleet to apply it.")
         {
-            target, config, set, generate, wait, database, timeout,
+            target, config, set, setFile, generate, create, dryRun, wait, database, timeout,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(new Request(
             parse.GetValue(target)!,
@@ -60,12 +67,23 @@ internal static partial class RotateCommand
             parse.GetValue(generate) ?? [],
             parse.GetValue(wait),
             parse.GetValue(database),
-            parse.GetValue(timeout)!), cancellationToken));
+            parse.GetValue(timeout)!)
+        {
+            SetFiles = parse.GetValue(setFile) ?? [],
+            Create = parse.GetValue(create),
+            DryRun = parse.GetValue(dryRun),
+        }, cancellationToken));
         return command;
     }
 
     private sealed record Request(string Source, FileInfo Config, string[] Sets, string[] Generates, bool Wait, string? Database, string Timeout)
     {
+        public string[] SetFiles { get; init; } = [];
+
+        public bool Create { get; init; }
+
+        public bool DryRun { get; init; }
+
         // The sets hold values and the database string may hold a password.
         public override string ToString() => $"rotate {Source}";
     }
@@ -101,10 +119,15 @@ internal static partial class RotateCommand
                 return 2;
             }
 
-            var written = await WriteAsync(source, writer, provider, path, changes, cancellationToken);
+            var written = await WriteAsync(source, writer, provider, path, changes, request, cancellationToken);
             if (written is null)
             {
                 return 1;
+            }
+
+            if (request.DryRun)
+            {
+                return 0;
             }
 
             newVersion = written;
@@ -122,7 +145,7 @@ internal static partial class RotateCommand
     /// <summary>Reads the current version, merges the changes and writes with check-and-set on that version.</summary>
     /// <returns>The new version, or null after reporting why nothing was written.</returns>
     private static async Task<string?> WriteAsync(
-        ISecretSource source, ISourceWriter writer, string provider, string path, IReadOnlyDictionary<string, string> changes, CancellationToken cancellationToken)
+        ISecretSource source, ISourceWriter writer, string provider, string path, IReadOnlyDictionary<string, string> changes, Request request, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         string? expected;
@@ -137,6 +160,13 @@ internal static partial class RotateCommand
 
                 break;
             case ReadResult.Absent { Absence.IsWholeSource: true } absent when absent.Absence.Kind == AbsenceKind.NotFound:
+                if (!request.Create)
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"error: {provider}:{path} does not exist, so nothing was written; check the path, or pass --create to create it.");
+                    return null;
+                }
+
                 expected = null;
                 break;
             case ReadResult.Absent absent:
@@ -151,6 +181,15 @@ internal static partial class RotateCommand
         }
 
         var kept = values.Keys.Where(k => !changes.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        if (request.DryRun)
+        {
+            var changing = changes.Where(c => !values.TryGetValue(c.Key, out var old) || old != c.Value).Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
+            Console.WriteLine(
+                $"{provider}:{path} (version {expected ?? "absent"}): would change {(changing.Count > 0 ? string.Join(", ", changing) : "nothing")}" +
+                (kept.Count > 0 ? $"; would keep {string.Join(", ", kept)}" : "") + "; nothing written (--dry-run).");
+            return expected ?? "absent";
+        }
+
         foreach (var (key, value) in changes)
         {
             values[key] = value;
@@ -276,9 +315,9 @@ internal static partial class RotateCommand
 
         provider = request.Source[..colon];
         path = request.Source[(colon + 1)..];
-        if (request.Sets.Length == 0 && request.Generates.Length == 0)
+        if (request.Sets.Length == 0 && request.SetFiles.Length == 0 && request.Generates.Length == 0)
         {
-            problem = "nothing to change: give at least one --set KEY=VALUE or --generate KEY[:LENGTH].";
+            problem = "nothing to change: give at least one --set KEY=VALUE, --set-file KEY=FILE or --generate KEY[:LENGTH].";
             return false;
         }
 
@@ -295,6 +334,34 @@ internal static partial class RotateCommand
             if (!changes.TryAdd(assignment[..equals], assignment[(equals + 1)..]))
             {
                 problem = $"key '{assignment[..equals]}' is given more than once.";
+                return false;
+            }
+        }
+
+        foreach (var assignment in request.SetFiles)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == assignment.Length - 1)
+            {
+                problem = $"--set-file expects KEY=FILE (or KEY=- for standard input), not '{assignment}'.";
+                return false;
+            }
+
+            var (key, from) = (assignment[..equals], assignment[(equals + 1)..]);
+            string value;
+            try
+            {
+                value = from == "-" ? Console.In.ReadToEnd() : File.ReadAllText(from);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                problem = $"--set-file {key}: cannot read {from}: {ex.Message}";
+                return false;
+            }
+
+            if (!changes.TryAdd(key, value.TrimEnd('\n', '\r')))
+            {
+                problem = $"key '{key}' is given more than once.";
                 return false;
             }
         }

@@ -27,6 +27,47 @@ public sealed class RotateCommandTests
     }
 
     [Fact]
+    public async Task AMistypedPath_IsRefused_UnlessCreateIsGiven()
+    {
+        await using var cluster = await StartAsync();
+
+        var mistyped = await RotateAsync(cluster, "vault-main:payments/dbb", "--generate", "password");
+        var created = await RotateAsync(cluster, "vault-main:payments/new", "--generate", "password", "--create");
+
+        Assert.Equal(1, mistyped.ExitCode);
+        Assert.Contains("payments/dbb does not exist, so nothing was written", mistyped.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--create", mistyped.StandardError, StringComparison.Ordinal);
+        Assert.Null(cluster.Vault.ReadSecret("secret", "payments/dbb"));
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal(1, cluster.Vault.ReadSecret("secret", "payments/new")!.Version);
+    }
+
+    [Fact]
+    public async Task DryRun_NamesTheKeysThatWouldChange_AndWritesNothing()
+    {
+        await using var cluster = await StartAsync();
+
+        var dryRun = await RotateAsync(cluster, "vault-main:payments/db", "--set", "user=app", "--generate", "password", "--dry-run");
+
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        Assert.Contains("(version 1): would change password; nothing written (--dry-run)", dryRun.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(1, cluster.Vault.ReadSecret("secret", "payments/db")!.Version);
+    }
+
+    [Fact]
+    public async Task SetFile_ReadsTheValueFromStandardInput_SoItIsNeverInArgv()
+    {
+        await using var cluster = await StartAsync();
+
+        var rotate = await Tool.RunAsync("dotnet", [DaemonProcess.Executable, "rotate", "vault-main:payments/db", "--set-file", "password=-", "--config", cluster.ConfigPath],
+            new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1" }, standardInput: "pw-from-stdin-7\n", timeout: TimeSpan.FromMinutes(2));
+
+        Assert.True(rotate.ExitCode == 0, rotate.ToString());
+        Assert.Equal("pw-from-stdin-7", cluster.Vault.ReadSecret("secret", "payments/db")!.Data!["password"].GetString());
+        Assert.DoesNotContain("pw-from-stdin-7", rotate.StandardOutput + rotate.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AWriteBetweenReadAndCheckAndSet_IsReportedAsAMismatch_AndNothingIsWritten()
     {
         await using var cluster = await StartAsync();
