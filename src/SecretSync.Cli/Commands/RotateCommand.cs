@@ -110,6 +110,7 @@ internal static partial class RotateCommand
             return 2;
         }
 
+        settings = AsTheVaultCliWould(settings);
         string newVersion;
         await using (var source = ProviderCatalog.Registry().Get(settings.Type).Connect(settings))
         {
@@ -140,6 +141,36 @@ internal static partial class RotateCommand
 
         await using var store = new PostgresAuditStore(request.Database!);
         return await WaitAsync(console, store, provider, path, newVersion, timeout, request.Timeout, cancellationToken);
+    }
+
+    /// <summary>For a Vault provider, the Vault CLI's habits: <c>VAULT_ADDR</c> is the address and <c>VAULT_TOKEN</c> the
+    /// credential (token auth), over what the daemon's configuration says; an operator rotates as themselves.</summary>
+    private static ProviderSettings AsTheVaultCliWould(ProviderSettings settings)
+    {
+        var address = Environment.GetEnvironmentVariable("VAULT_ADDR");
+        var token = Environment.GetEnvironmentVariable("VAULT_TOKEN");
+        if (settings.Type != "vault" || (string.IsNullOrWhiteSpace(address) && string.IsNullOrWhiteSpace(token)))
+        {
+            return settings;
+        }
+
+        var values = settings.Keys.ToDictionary(k => k, k => new SettingValue(settings.Get(k)!, settings.LocationOf(k)), StringComparer.Ordinal);
+        if (!string.IsNullOrWhiteSpace(address))
+        {
+            values["address"] = new SettingValue(address.Trim(), null);
+        }
+
+        if (!string.IsNullOrWhiteSpace(token))
+        {
+            foreach (var key in values.Keys.Where(k => k.StartsWith("auth.", StringComparison.Ordinal)).ToList())
+            {
+                values.Remove(key);
+            }
+
+            values["auth.method"] = new SettingValue("token", null);
+        }
+
+        return new ProviderSettings(settings.Name, settings.Type, values, settings.Location);
     }
 
     /// <summary>Reads the current version, merges the changes and writes with check-and-set on that version.</summary>

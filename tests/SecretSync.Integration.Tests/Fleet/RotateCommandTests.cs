@@ -43,6 +43,22 @@ public sealed class RotateCommandTests
     }
 
     [Fact]
+    public async Task VaultAddrAndVaultToken_AreHonoured_AsTheVaultCliDoes()
+    {
+        await using var cluster = await StartAsync();
+
+        var elsewhere = await Tool.RunAsync("dotnet", [DaemonProcess.Executable, "rotate", "vault-main:payments/db", "--generate", "password", "--config", cluster.ConfigPath],
+            new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1", ["VAULT_ADDR"] = "http://127.0.0.1:9" }, timeout: TimeSpan.FromMinutes(2));
+        var badToken = await Tool.RunAsync("dotnet", [DaemonProcess.Executable, "rotate", "vault-main:payments/db", "--generate", "password", "--config", cluster.ConfigPath],
+            new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1", ["VAULT_TOKEN"] = "not-the-operators-token" }, timeout: TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, elsewhere.ExitCode);
+        Assert.Contains("127.0.0.1:9", elsewhere.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, badToken.ExitCode);
+        Assert.Equal(1, cluster.Vault.ReadSecret("secret", "payments/db")!.Version);
+    }
+
+    [Fact]
     public async Task DryRun_NamesTheKeysThatWouldChange_AndWritesNothing()
     {
         await using var cluster = await StartAsync();
