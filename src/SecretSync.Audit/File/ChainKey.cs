@@ -45,7 +45,7 @@ public sealed class ChainKey
         var text = System.Text.Encoding.UTF8.GetString(content).Trim();
         if (!text.StartsWith(InstallKeyText.ChainKeyPrefix, StringComparison.Ordinal))
         {
-            return Derive(InstallKeyText.Decode(content, path));
+            return FromInstallKey(content, path);
         }
 
         var key = new byte[32];
@@ -54,9 +54,18 @@ public sealed class ChainKey
             : throw new InvalidOperationException($"The chain key in {path} is malformed: expected {InstallKeyText.ChainKeyPrefix} and 32 bytes of base64.");
     }
 
+    /// <summary>The chain key of the install key in a file; refuses a file that holds a chain key.</summary>
+    /// <param name="path">The install key file (base64 text or raw bytes).</param>
+    /// <returns>The derived key.</returns>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="InvalidOperationException">The key in it is too short, or it is a chain key.</exception>
+    public static ChainKey FromInstallKeyFile(string path) => FromInstallKey(File.ReadAllBytes(path), path);
+
     /// <summary>The key as a file's text: what an auditor needs to verify the chain, and nothing that confirms a guessed Secret value.</summary>
     /// <returns>The prefix and the key in base64.</returns>
     public string Export() => InstallKeyText.ChainKeyPrefix + Convert.ToBase64String(_key);
+
+    private static ChainKey FromInstallKey(byte[] content, string where) => Derive(InstallKeyText.Decode(content, where));
 
     /// <summary>HMAC-SHA256 over the record's sequence (8 bytes, big-endian), its link and its event bytes.</summary>
     internal byte[] Mac(long sequence, ReadOnlySpan<byte> prev, ReadOnlySpan<byte> eventJson)

@@ -97,7 +97,7 @@ internal static partial class AuditCommand
             var path = parse.GetValue(installKey)!;
             try
             {
-                await Console.Out.WriteLineAsync(ChainKey.Derive(InstallKeyText.Decode(await File.ReadAllBytesAsync(path), path)).Export());
+                await Console.Out.WriteLineAsync(ChainKey.FromInstallKeyFile(path).Export());
                 return Done;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)

@@ -39,7 +39,7 @@ internal static partial class RotateCommand
         };
         var setFile = new Option<string[]>("--set-file")
         {
-            Description = "Set KEY to the content of FILE (KEY=FILE, '-' for standard input; repeatable), so that no value sits in argv or shell history.",
+            Description = "Set KEY to the content of FILE, without its trailing newline (KEY=FILE, '-' for standard input; repeatable), so that no value sits in argv or shell history.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var create = new Option<bool>("--create") { Description = "Create the source when it does not exist; without it a missing source (a mistyped path) is refused." };
@@ -174,7 +174,7 @@ internal static partial class RotateCommand
     }
 
     /// <summary>Reads the current version, merges the changes and writes with check-and-set on that version.</summary>
-    /// <returns>The new version, or null after reporting why nothing was written.</returns>
+    /// <returns>The new version (with --dry-run, the current one, or "absent"), or null after reporting why nothing was written.</returns>
     private static async Task<string?> WriteAsync(
         ISecretSource source, ISourceWriter writer, string provider, string path, IReadOnlyDictionary<string, string> changes, Request request, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using SecretSync.Integration.Tests.Cli;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SecretSync.Testing;
@@ -155,7 +156,7 @@ public sealed partial class ChartTests
                 config["bundles"] = JsonNode.Parse("""{"payments-db": {"provider": "vault-main", "namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "payments"}}, "secrets": [{"source": "payments/db", "target": "db-credentials"}]}}""");
             }));
 
-            var result = await ValidateAsync(file);
+            var result = await ValidateCommand.RunAsync(file);
 
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Contains("cluster prod-eu-1, 1 provider(s), 1 bundle(s), 1 mapping(s)", result.StandardOutput, StringComparison.Ordinal);
@@ -179,7 +180,7 @@ public sealed partial class ChartTests
                 var file = Path.Combine(folder, Path.GetFileName(sample));
                 await File.WriteAllTextAsync(file, ChartConfig.Render(merged, ReleaseNamespace));
 
-                var result = await ValidateAsync(file);
+                var result = await ValidateCommand.RunAsync(file);
 
                 Assert.True(result.ExitCode == 0, $"{sample}: {result}");
             }
@@ -188,15 +189,6 @@ public sealed partial class ChartTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    [Theory]
-    [InlineData("samples/vault.yaml")]
-    public async Task SampleConfiguration_IsValid(string file)
-    {
-        var result = await ValidateAsync(Path.Combine(Repository.Root, file));
-
-        Assert.True(result.ExitCode == 0, result.ToString());
     }
 
     [Fact]
@@ -247,10 +239,6 @@ public sealed partial class ChartTests
     internal static IReadOnlyList<RbacRule> RenderRbac(JsonObject values) =>
         RbacRules.Rules(
             new[] { "clusterrole.yaml", "role.yaml" }.SelectMany(t => ChartFiles.ParseAll(RbacRules.Render(ChartFiles.Template(t), values, ReleaseNamespace))));
-
-    internal static Task<ToolResult> ValidateAsync(string configFile) =>
-        Tool.RunAsync("dotnet", [DaemonProcess.Executable, "validate", "--config", configFile],
-            new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1", ["VAULT_TOKEN"] = null }, timeout: TimeSpan.FromSeconds(60));
 
     private static IEnumerable<(string File, string Path)> TemplateValuePaths() =>
         from file in Directory.EnumerateFiles(ChartFiles.TemplatesFolder)

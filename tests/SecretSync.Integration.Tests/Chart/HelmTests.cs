@@ -1,3 +1,4 @@
+using SecretSync.Integration.Tests.Cli;
 using System.Text.Json.Nodes;
 using SecretSync.Testing;
 
@@ -47,7 +48,7 @@ public sealed class HelmTests
             var file = Path.Combine(folder, "config.yaml");
             await File.WriteAllTextAsync(file, configMap["data"]!["config.yaml"]!.GetValue<string>());
 
-            var result = await ChartTests.ValidateAsync(file);
+            var result = await ValidateCommand.RunAsync(file);
 
             Assert.True(result.ExitCode == 0, $"{(valuesFile.Length == 0 ? "defaults" : valuesFile)}: {result}");
             Assert.Contains("cluster prod-eu-1", result.StandardOutput, StringComparison.Ordinal);

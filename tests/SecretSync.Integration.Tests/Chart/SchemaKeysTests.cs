@@ -1,3 +1,4 @@
+using SecretSync.Integration.Tests.Cli;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -101,7 +102,7 @@ public sealed partial class SchemaKeysTests
             var file = Path.Combine(folder, "config.yaml");
             await File.WriteAllTextAsync(file, "cluster: c\nproviders:\n  p: {type: no-such-type}\n");
 
-            var result = await ChartTests.ValidateAsync(file);
+            var result = await ValidateCommand.RunAsync(file);
 
             var known = KnownTypes().Match(result.StandardError);
             Assert.True(result.ExitCode != 0 && known.Success, result.ToString());

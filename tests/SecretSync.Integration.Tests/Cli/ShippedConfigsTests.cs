@@ -1,5 +1,4 @@
 using SecretSync.Testing;
-using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Cli;
 
@@ -47,21 +46,5 @@ public sealed class ShippedConfigsTests
             .Order(StringComparer.Ordinal);
 
     private static Task<ToolResult> ValidateAsync(string file, params string[] extra) =>
-        Tool.RunAsync("dotnet", [DaemonProcess.Executable, "validate", "--config", Path.Combine(Repository.Root, file), .. extra], EmptyEnvironment(), timeout: TimeSpan.FromSeconds(60));
-
-    /// <summary>The test runner's environment without anything a provider or the daemon reads.</summary>
-    private static Dictionary<string, string?> EmptyEnvironment()
-    {
-        var environment = new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1", ["HOME"] = Path.GetTempPath() };
-        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
-        {
-            if (name.StartsWith("VAULT_", StringComparison.Ordinal) || name.StartsWith("AWS_", StringComparison.Ordinal) || name.StartsWith("AZURE_", StringComparison.Ordinal)
-                || name.StartsWith("GOOGLE_", StringComparison.Ordinal) || name.StartsWith("SECRETSYNC_", StringComparison.Ordinal) || name == "KUBECONFIG")
-            {
-                environment[name] = null;
-            }
-        }
-
-        return environment;
-    }
+        ValidateCommand.RunAsync(Path.Combine(Repository.Root, file), extra);
 }
