@@ -21,6 +21,18 @@ public sealed class ManualTimeProvider : TimeProvider
     /// <summary>How many timers code under test has created, so a test can advance only once that code waits.</summary>
     public int TimersCreated => Volatile.Read(ref _timersCreated);
 
+    /// <summary>How many timers are armed and have not yet fired, so a test can see that a wait is still under way.</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(t => t.Due is not null);
+            }
+        }
+    }
+
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override long GetTimestamp() => GetUtcNow().UtcTicks;

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using SecretSync.Core.Resilience;
 
 namespace SecretSync.Daemon.Queue;
 
@@ -15,21 +16,6 @@ internal readonly record struct WorkResult(bool Succeeded, TimeSpan? RetryAfter 
 
     /// <summary>Done for now, but run the key again after <paramref name="wait"/>, or sooner if queued meanwhile (something is awaited, such as an approval).</summary>
     public static WorkResult RecheckIn(TimeSpan wait) => new(true, wait, Recheck: true);
-}
-
-/// <summary>Back-off for failing keys: exponential from <see cref="Initial"/> to <see cref="Maximum"/>, with jitter.</summary>
-internal sealed record BackoffPolicy(TimeSpan Initial, TimeSpan Maximum, double Jitter = 0.2)
-{
-    /// <summary>1 s doubling to 1 minute: long enough to spare a struggling authority, short enough to recover quickly.</summary>
-    public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-
-    public TimeSpan DelayFor(int failures, Random random)
-    {
-        var exponent = Math.Min(failures - 1, 30);
-        var raw = Math.Min(Maximum.TotalMilliseconds, Initial.TotalMilliseconds * Math.Pow(2, exponent));
-        var spread = raw * Jitter * ((random.NextDouble() * 2) - 1);
-        return TimeSpan.FromMilliseconds(Math.Clamp(raw + spread, 0, Maximum.TotalMilliseconds));
-    }
 }
 
 /// <summary>One queue of keys to reconcile, in the manner of client-go's workqueue.</summary>
@@ -53,16 +39,18 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
     private CancellationToken _lifetime;
     private readonly int _concurrency;
     private readonly TimeProvider _time;
-    private readonly BackoffPolicy _backoff;
-    private readonly Random _random;
+    private readonly Backoff _backoff;
 
-    public WorkQueue(int concurrency, TimeProvider time, BackoffPolicy? backoff = null, Random? random = null)
+    /// <summary>A failing key waits 1 s, doubling to 1 minute, less up to a fifth for jitter: long enough to spare a struggling
+    /// authority, short enough to recover quickly.</summary>
+    public static Backoff DefaultBackoff { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), jitter: 0.2);
+
+    public WorkQueue(int concurrency, TimeProvider time, Backoff? backoff = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         _concurrency = concurrency;
         _time = time;
-        _backoff = backoff ?? BackoffPolicy.Default;
-        _random = random ?? Random.Shared;
+        _backoff = backoff ?? DefaultBackoff;
     }
 
     /// <summary>Keys waiting to be processed (not counting those in flight or backing off).</summary>
@@ -222,7 +210,7 @@ internal sealed class WorkQueue<TKey> where TKey : notnull
             else
             {
                 var failures = _failures[key] = _failures.GetValueOrDefault(key) + 1;
-                var backoff = _backoff.DelayFor(failures, _random);
+                var backoff = _backoff.DelayFor(failures);
                 retryIn = result.RetryAfter is { } hint && hint > backoff ? hint : backoff;
                 _notBefore[key] = _time.GetUtcNow() + retryIn.Value;
             }

@@ -6,6 +6,7 @@ using SecretSync.Audit;
 using SecretSync.Core.Audit;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Model;
+using SecretSync.Core.Resilience;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
@@ -30,6 +31,9 @@ internal sealed class WorkloadRestarter : IRotationListener
 
     private static readonly TimeSpan ConflictPause = TimeSpan.FromSeconds(1);
 
+    // 2 s after the first refusal, doubling to 5 minutes: a refused patch is retried while the API server recovers.
+    private static readonly Backoff FailedRestart = new(TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5));
+
     private readonly KubernetesClient _kube;
     private readonly Func<NamespacedName, IReadOnlyDictionary<string, string>?> _keyDigests;
     private readonly AuditTrail _audit;
@@ -43,6 +47,7 @@ internal sealed class WorkloadRestarter : IRotationListener
     private readonly HashSet<WorkloadKind> _synced = [];
     private readonly List<(SecretRotation Rotation, DateTimeOffset At)> _rotations = [];
     private readonly RestartScheduler _scheduler;
+    private DateTimeOffset? _lookedAt;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <param name="kube">The API client.</param>
@@ -96,6 +101,19 @@ internal sealed class WorkloadRestarter : IRotationListener
             lock (_gate)
             {
                 return _synced.Count == 3;
+            }
+        }
+    }
+
+    /// <summary>The clock's time when the caches were last synced and the pending restarts last looked at, so a test that moved
+    /// the clock can tell the restarter has seen the new time.</summary>
+    internal DateTimeOffset? LookedAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lookedAt;
             }
         }
     }
@@ -169,6 +187,7 @@ internal sealed class WorkloadRestarter : IRotationListener
                         }
 
                         _rotations.Clear();
+                        _lookedAt = _time.GetUtcNow();
                         plans = _scheduler.TakeReady(settings, key => _workloads.GetValueOrDefault(key), Owed);
                     }
 
@@ -410,7 +429,7 @@ internal sealed class WorkloadRestarter : IRotationListener
             }
             else
             {
-                _scheduler.Retry(plan, retryAfter ?? TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts))), failed: true);
+                _scheduler.Retry(plan, retryAfter ?? FailedRestart.DelayFor(attempts), failed: true);
             }
         });
         _metrics.Failed(plan.Key.Kind);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SecretSync.Core.Resilience;
 using SecretSync.Daemon.Queue;
 using SecretSync.Testing;
 
@@ -66,7 +67,7 @@ public sealed class WorkQueueTests
     public async Task FailingKey_IsRetriedWithGrowingBackoff_OnTheInjectedClock()
     {
         var clock = new ManualTimeProvider();
-        var queue = new WorkQueue<string>(1, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8), Jitter: 0));
+        var queue = new WorkQueue<string>(1, clock, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)));
         var attempts = 0;
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync((_, _, _) =>
@@ -77,18 +78,18 @@ public sealed class WorkQueueTests
 
         queue.Enqueue("k", "poll");
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        await HeldOffAsync(clock);
 
         clock.Advance(TimeSpan.FromMilliseconds(999));
-        await Task.Delay(50);
-        Assert.Equal(1, Volatile.Read(ref attempts));
+        AssertStillHeldOff(clock, Volatile.Read(ref attempts), 1);
 
         clock.Advance(TimeSpan.FromMilliseconds(1));
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
+        await HeldOffAsync(clock);
 
         // Second failure waits 2 s, not 1 s.
         clock.Advance(TimeSpan.FromSeconds(1));
-        await Task.Delay(50);
-        Assert.Equal(2, Volatile.Read(ref attempts));
+        AssertStillHeldOff(clock, Volatile.Read(ref attempts), 2);
         clock.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 3);
 
@@ -100,7 +101,7 @@ public sealed class WorkQueueTests
     public async Task RetryAfter_LongerThanBackoff_IsHonoured()
     {
         var clock = new ManualTimeProvider();
-        var queue = new WorkQueue<string>(1, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), Jitter: 0));
+        var queue = new WorkQueue<string>(1, clock, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
         var attempts = 0;
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync((_, _, _) =>
@@ -111,9 +112,10 @@ public sealed class WorkQueueTests
 
         queue.Enqueue("k", "poll");
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        // The queue arms its hold-off just after the handler returns; advancing earlier would start the 30 s late.
+        await HeldOffAsync(clock);
         clock.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
-        Assert.Equal(1, Volatile.Read(ref attempts));
+        AssertStillHeldOff(clock, Volatile.Read(ref attempts), 1);
 
         clock.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2);
@@ -125,7 +127,7 @@ public sealed class WorkQueueTests
     public async Task FailingKey_QueuedAgainDuringItsHoldOff_RunsOnlyWhenTheHoldOffEnds()
     {
         var clock = new ManualTimeProvider();
-        var queue = new WorkQueue<string>(1, clock, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), Jitter: 0));
+        var queue = new WorkQueue<string>(1, clock, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
         var attempts = 0;
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync((_, _, _) =>
@@ -138,9 +140,9 @@ public sealed class WorkQueueTests
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
         queue.Enqueue("k", "event");
         queue.Enqueue("k", "poll");
+        await HeldOffAsync(clock);
         clock.Advance(TimeSpan.FromSeconds(9));
-        await Task.Delay(50);
-        Assert.Equal(1, Volatile.Read(ref attempts));
+        AssertStillHeldOff(clock, Volatile.Read(ref attempts), 1);
 
         clock.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
@@ -182,25 +184,34 @@ public sealed class WorkQueueTests
         var clock = new ManualTimeProvider();
         var queue = new WorkQueue<string>(1, clock);
         var attempts = 0;
+        var markers = 0;
         using var cts = new CancellationTokenSource();
-        var run = queue.RunAsync((_, _, _) =>
+        var run = queue.RunAsync((key, _, _) =>
         {
+            if (key == "marker")
+            {
+                Interlocked.Increment(ref markers);
+                return Task.FromResult(WorkResult.Done);
+            }
+
             Interlocked.Increment(ref attempts);
             return Task.FromResult(WorkResult.HoldOff(TimeSpan.FromSeconds(5)));
         }, cts.Token);
 
         queue.Enqueue("poll", "poll");
-        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.InFlight == 0);
+        queue.Enqueue("marker", "poll");
+        // One worker takes keys in order: once the marker ran, the held-off key was fully settled, and it armed no timer.
+        await WaitUntilAsync(() => Volatile.Read(ref markers) == 1);
+        Assert.Equal(0, clock.PendingTimers);
         clock.Advance(TimeSpan.FromSeconds(30));
-        await Task.Delay(50);
         Assert.Equal(1, Volatile.Read(ref attempts));
 
         queue.Enqueue("poll", "poll");
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.InFlight == 0);
         queue.Enqueue("poll", "poll");
+        await HeldOffAsync(clock);
         clock.Advance(TimeSpan.FromSeconds(4));
-        await Task.Delay(50);
-        Assert.Equal(2, Volatile.Read(ref attempts));
+        AssertStillHeldOff(clock, Volatile.Read(ref attempts), 2);
         clock.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => Volatile.Read(ref attempts) == 3);
 
@@ -215,12 +226,19 @@ public sealed class WorkQueueTests
         var inside = 0;
         var maxInside = 0;
         var done = 0;
+        var allBusy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var cts = new CancellationTokenSource();
         var run = queue.RunAsync(async (_, _, _) =>
         {
             var now = Interlocked.Increment(ref inside);
             InterlockedMax(ref maxInside, now);
-            await Task.Delay(5);
+            // The first keys hold their workers until every worker is busy, so the bound is reached, not just hoped for.
+            if (now == 3)
+            {
+                allBusy.TrySetResult();
+            }
+
+            await allBusy.Task;
             Interlocked.Decrement(ref inside);
             Interlocked.Increment(ref done);
             return WorkResult.Done;
@@ -239,11 +257,12 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public void Backoff_GrowsExponentiallyAndIsCapped()
+    public void DefaultBackoff_WaitsOneSecondDoublingToAMinute()
     {
-        var policy = new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), Jitter: 0);
+        var exact = new Backoff(WorkQueue<string>.DefaultBackoff.Initial, WorkQueue<string>.DefaultBackoff.Maximum);
 
-        Assert.Equal([1, 2, 4, 8, 10, 10], Enumerable.Range(1, 6).Select(n => policy.DelayFor(n, Random.Shared).TotalSeconds));
+        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(1, 8).Select(n => exact.DelayFor(n).TotalSeconds));
+        Assert.Equal(0.2, WorkQueue<string>.DefaultBackoff.Jitter);
     }
 
     private static void InterlockedMax(ref int target, int value)
@@ -255,4 +274,14 @@ public sealed class WorkQueueTests
     }
 
     private static Task WaitUntilAsync(Func<bool> condition) => Eventually.TrueAsync(condition, within: Patience);
+
+    /// <summary>Waits until the queue holds the key off on the clock: its delayed re-add is armed.</summary>
+    private static Task HeldOffAsync(ManualTimeProvider clock) => WaitUntilAsync(() => clock.PendingTimers == 1);
+
+    /// <summary>The hold-off has not fired, so the key cannot have run again: no wait is needed to see that nothing happened.</summary>
+    private static void AssertStillHeldOff(ManualTimeProvider clock, int attempts, int expected)
+    {
+        Assert.Equal(1, clock.PendingTimers);
+        Assert.Equal(expected, attempts);
+    }
 }
