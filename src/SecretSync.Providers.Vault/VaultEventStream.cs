@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SecretSync.Core.Providers;
+using SecretSync.Core.Resilience;
 using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Vault;
@@ -20,14 +21,12 @@ internal sealed class VaultEventStream
     /// <summary>Subscribing to every kv-v2 type gets writes, patches, deletes, undeletes, destroys and metadata deletes on one socket.</summary>
     public const string EventType = "kv-v2/*";
 
-    /// <summary>The first reconnect delay; it doubles per failure up to <see cref="MaxBackoff"/>.</summary>
-    public static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
+    /// <summary>Reconnects while the endpoint exists: 1 s doubling per failure to 1 minute, each wait between half and all of its step so
+    /// many daemons do not reconnect in step.</summary>
+    public static readonly Backoff Reconnect = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), jitter: 0.5);
 
-    /// <summary>The longest delay between reconnects while the endpoint exists.</summary>
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
-
-    /// <summary>The delay between probes of a server that has no event endpoint.</summary>
-    public static readonly TimeSpan UnsupportedBackoff = TimeSpan.FromMinutes(5);
+    /// <summary>Probes of a server that has no event endpoint: every 5 minutes, jittered the same way.</summary>
+    public static readonly Backoff Unsupported = new(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), jitter: 0.5);
 
     private const int MaxMessageBytes = 1024 * 1024;
 
@@ -117,19 +116,13 @@ internal sealed class VaultEventStream
             }
 
             var delay = attempt.Unsupported && _options.Events == VaultEventsMode.Auto
-                ? Jitter(UnsupportedBackoff)
-                : Jitter(Backoff(failures++));
+                ? Unsupported.DelayFor(1)
+                : Reconnect.DelayFor(++failures);
             VaultLog.EventsLost(_logger, _provider, reason, delay);
             yield return new SourceEvent.Lost(reason);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static TimeSpan Backoff(int failures) =>
-        TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, InitialBackoff.Ticks << Math.Min(failures, 16)));
-
-    /// <summary>Between half and all of <paramref name="delay"/>, so many daemons do not reconnect in step.</summary>
-    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + (Random.Shared.NextDouble() / 2));
 
     private async ValueTask<ConnectAttempt> ConnectAsync(CancellationToken cancellationToken)
     {

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Polly;
+using SecretSync.Core.Resilience;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
 
@@ -23,7 +25,7 @@ internal sealed record ApiRequest(
     string? ContentType = null,
     IReadOnlyCollection<string>? Sensitive = null);
 
-/// <summary>Sends API calls: rate limit, bearer token, Retry-After retries, metrics and Status error mapping.</summary>
+/// <summary>Sends API calls: rate limit, bearer token, Retry-After retries (a Polly pipeline on the client clock), metrics and Status error mapping.</summary>
 internal sealed class ApiTransport : IDisposable
 {
     private readonly HttpClient _http;
@@ -33,6 +35,7 @@ internal sealed class ApiTransport : IDisposable
     private readonly KubernetesClientOptions _options;
     private readonly KubernetesMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _retries;
 
     public ApiTransport(HttpMessageHandler handler, Uri server, BearerTokenSource tokens, KubernetesClientOptions options, TimeProvider time)
     {
@@ -43,6 +46,7 @@ internal sealed class ApiTransport : IDisposable
         _time = time;
         _limiter = options.DisableRateLimiter ? null : new TokenBucket(options.Qps, options.Burst, time);
         _metrics = new KubernetesMetrics(options.MeterFactory);
+        _retries = Retries(options, time);
     }
 
     private ApiTransport(ApiTransport shared)
@@ -53,6 +57,7 @@ internal sealed class ApiTransport : IDisposable
         _options = shared._options;
         _time = shared._time;
         _metrics = shared._metrics;
+        _retries = shared._retries;
     }
 
     /// <summary>The same connection, credentials and metrics without the rate limit; disposing the original disposes both.</summary>
@@ -96,8 +101,13 @@ internal sealed class ApiTransport : IDisposable
     /// <exception cref="TimeoutException">An attempt got no response headers in time.</exception>
     public async Task<HttpResponseMessage> SendAsync(ApiRequest request, CancellationToken cancellationToken)
     {
-        var attempt = 0;
-        var reauthenticated = false;
+        var reauthentication = new Reauthentication();
+        return await _retries.ExecuteAsync(
+            (state, ct) => AttemptAsync(state.request, state.reauthentication, ct), (request, reauthentication), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<HttpResponseMessage> AttemptAsync(ApiRequest request, Reauthentication reauthentication, CancellationToken cancellationToken)
+    {
         while (true)
         {
             if (_limiter is not null)
@@ -133,32 +143,41 @@ internal sealed class ApiTransport : IDisposable
                 return response;
             }
 
-            TimeSpan wait;
             using (response)
             {
-                if (response.StatusCode == HttpStatusCode.Unauthorized && !reauthenticated && _tokens.RefreshAfterUnauthorized(token))
+                if (response.StatusCode == HttpStatusCode.Unauthorized && !reauthentication.Done && _tokens.RefreshAfterUnauthorized(token))
                 {
-                    // The token file changed under us (rotation): retry once with the new token.
-                    reauthenticated = true;
+                    // The token file changed under us (rotation): send once more with the new token, at once and not as a retry.
+                    reauthentication.Done = true;
                     continue;
                 }
 
                 var status = await ReadStatusAsync(response, timeout.Token).ConfigureAwait(false);
-                var retryAfter = RetryAfter(response, status);
-                var code = (int)response.StatusCode;
-                // 429, and 5xx that say when to come back, mean the request was not acted on (kubernetes.md §8).
-                var retryable = code == 429 || (code >= 500 && retryAfter is not null);
-                if (!retryable || attempt >= _options.MaxRetries)
-                {
-                    throw Failure(request, status, retryAfter);
-                }
-
-                wait = retryAfter ?? Exponential(attempt);
-                attempt++;
+                throw Failure(request, status, RetryAfter(response, status));
             }
-
-            await Task.Delay(wait > _options.MaxRetryAfter ? _options.MaxRetryAfter : wait, _time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // 429, and 5xx that say when to come back, mean the request was not acted on (kubernetes.md §8).
+    private static bool IsRetryable(Exception error) =>
+        error is KubernetesApiException { StatusCode: var code } api && ((int)code == 429 || ((int)code >= 500 && api.RetryAfter is not null));
+
+    private static ResiliencePipeline Retries(KubernetesClientOptions options, TimeProvider time)
+    {
+        var cap = options.MaxRetryAfter;
+        // A 429 without Retry-After: 1 s, 2 s, 4 s ... up to 30 s; a server's Retry-After wins. Every wait is capped at MaxRetryAfter.
+        var backoff = new Backoff(Shorter(TimeSpan.FromSeconds(1), cap), Shorter(TimeSpan.FromSeconds(30), cap));
+        return backoff.BuildPipeline(
+            time, IsRetryable, maxRetries: options.MaxRetries,
+            requestedWait: e => (e as KubernetesApiException)?.RetryAfter is { } wait ? Shorter(wait, cap) : null);
+    }
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Whether this call already sent again after a 401 with a refreshed token; that happens once per call.</summary>
+    private sealed class Reauthentication
+    {
+        public bool Done { get; set; }
     }
 
     /// <summary>Builds the exception for a Status the server sent outside an HTTP error (a watch ERROR event).</summary>
@@ -186,9 +205,6 @@ internal sealed class ApiTransport : IDisposable
         var query = request.PathAndQuery.IndexOf('?', StringComparison.Ordinal);
         return query < 0 ? request.PathAndQuery : request.PathAndQuery[..query];
     }
-
-    // A 429 without Retry-After: 1 s, 2 s, 4 s ... capped at 30 s.
-    private static TimeSpan Exponential(int attempt) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt)));
 
     private HttpRequestMessage Build(ApiRequest request, string? token)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Polly;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
 using SecretSync.Kubernetes.Models;
@@ -20,6 +21,9 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
     // A stream that ends normally this soon without delivering anything is treated as a failure, so a server that
     // closes at once cannot make the reflector spin.
     private static readonly TimeSpan HealthyStream = TimeSpan.FromSeconds(1);
+
+    // Failed lists are retried by Polly; a failed watch goes round the loop (resume or re-list) and waits with the same back-off.
+    private readonly ResiliencePipeline _relist = options.Backoff.BuildPipeline(time, _ => true, (error, _, _) => options.OnError?.Invoke(error));
 
     private int _failures;
 
@@ -77,25 +81,9 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
             cancellationToken.ThrowIfCancellationRequested();
             if (resourceVersion is null)
             {
-                try
-                {
-                    var list = new ListOptions
-                    {
-                        LabelSelector = options.LabelSelector,
-                        FieldSelector = options.FieldSelector,
-                        Limit = options.PageSize,
-                    };
-                    resourceVersion = options.DeliverPages
-                        ? await ListInPagesAsync(writer, list, cancellationToken).ConfigureAwait(false)
-                        : await ListWholeAsync(writer, list, cancellationToken).ConfigureAwait(false);
-                    freshList = true;
-                    _failures = 0;
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    await FailedAsync(e, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+                resourceVersion = await _relist.ExecuteAsync(ct => new ValueTask<string>(ListAsync(writer, ct)), cancellationToken).ConfigureAwait(false);
+                freshList = true;
+                _failures = 0;
             }
 
             var started = time.GetTimestamp();
@@ -155,6 +143,12 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
         }
     }
 
+    private Task<string> ListAsync(ChannelWriter<ReflectorEvent<T>> writer, CancellationToken cancellationToken)
+    {
+        var list = new ListOptions { LabelSelector = options.LabelSelector, FieldSelector = options.FieldSelector, Limit = options.PageSize };
+        return options.DeliverPages ? ListInPagesAsync(writer, list, cancellationToken) : ListWholeAsync(writer, list, cancellationToken);
+    }
+
     private async Task<string> ListWholeAsync(ChannelWriter<ReflectorEvent<T>> writer, ListOptions list, CancellationToken cancellationToken)
     {
         var all = await client.ListAllAsync(ns, list, cancellationToken).ConfigureAwait(false);
@@ -186,10 +180,7 @@ internal sealed class Reflector<T>(ResourceClient<T> client, string? ns, Reflect
     private async Task FailedAsync(Exception error, CancellationToken cancellationToken)
     {
         options.OnError?.Invoke(error);
-        var ceiling = Math.Min(options.MaxBackoff.TotalMilliseconds, options.InitialBackoff.TotalMilliseconds * Math.Pow(2, _failures));
         _failures = Math.Min(_failures + 1, 30);
-        // Equal jitter: between half and all of the exponential step.
-        var wait = TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() / 2)));
-        await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(options.Backoff.DelayFor(_failures), time, cancellationToken).ConfigureAwait(false);
     }
 }

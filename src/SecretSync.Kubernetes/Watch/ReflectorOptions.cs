@@ -1,3 +1,5 @@
+using SecretSync.Core.Resilience;
+
 namespace SecretSync.Kubernetes.Watch;
 
 /// <summary>How a reflector lists, watches and recovers.</summary>
@@ -17,13 +19,9 @@ public sealed class ReflectorOptions
     /// <value>Defaults to 5 minutes, as client-go's reflector (kubernetes.md §3).</value>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The first wait after a failure; each further failure doubles it.</summary>
-    /// <value>Defaults to 800 ms, as client-go's reflector.</value>
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
-
-    /// <summary>The longest wait between attempts.</summary>
-    /// <value>Defaults to 30 seconds.</value>
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The waits after failed lists and watches: consecutive failures double it, and a list, or a watch that delivers, resets it.</summary>
+    /// <value>Defaults to 800 ms (as client-go's reflector) doubling to 30 seconds, each wait between half and all of its step.</value>
+    public Backoff Backoff { get; init; } = new(TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(30), jitter: 0.5);
 
     /// <summary>How many events may wait for the consumer before the watch stream is paused.</summary>
     /// <value>Defaults to 1024.</value>
@@ -42,7 +40,6 @@ public sealed class ReflectorOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PageSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ChannelCapacity);
         ArgumentOutOfRangeException.ThrowIfLessThan(WatchTimeout, TimeSpan.FromSeconds(1));
-        ArgumentOutOfRangeException.ThrowIfLessThan(InitialBackoff, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, InitialBackoff);
+        ArgumentNullException.ThrowIfNull(Backoff);
     }
 }

@@ -23,7 +23,8 @@ public sealed class RetryTests
 
         await Eventually.TrueAsync(() => clock.TimersCreated == 1, "the client to wait after the first 429");
         clock.Advance(TimeSpan.FromMilliseconds(1999));
-        await Task.Delay(150);
+        // The wait is still armed, so the client cannot have sent again.
+        Assert.Equal(1, clock.PendingTimers);
         Assert.Equal(1, Answered(429));
         clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.TrueAsync(() => clock.TimersCreated == 2, "the client to wait after the second 429");
