@@ -1,6 +1,7 @@
 using SecretSync.Core.Providers;
 using SecretSync.DevStack;
 using SecretSync.Providers.Contract;
+using SecretSync.Testing;
 
 namespace SecretSync.Providers.Gcp.Tests;
 
@@ -72,16 +73,11 @@ internal sealed class GcpTestBed : ProviderTestBed
 
     public int Count(string verb) => Emulator.Requests.CountWhere(r => r.Verb == verb);
 
-    /// <summary>The number of logged requests once at least <paramref name="atLeast"/> are logged (or a moment has passed).</summary>
+    /// <summary>The number of logged requests once at least <paramref name="atLeast"/> are logged.</summary>
     /// <remarks>The emulator logs a request as its response completes, which can trail the client slightly.</remarks>
     public async Task<int> LoggedAsync(int atLeast)
     {
-        var deadline = TimeProvider.System.GetTimestamp() + TimeProvider.System.TimestampFrequency * 2;
-        while (Emulator.Requests.Count < atLeast && TimeProvider.System.GetTimestamp() < deadline)
-        {
-            await Task.Delay(10);
-        }
-
+        await Eventually.TrueAsync(() => Emulator.Requests.Count >= atLeast, $"{atLeast} logged requests", TimeSpan.FromSeconds(2));
         return Emulator.Requests.Count;
     }
 

@@ -5,30 +5,6 @@ using SecretSync.Testing.Cluster;
 
 namespace SecretSync.Integration.Tests.Fleet;
 
-/// <summary>One real PostgreSQL server for a test class; each fleet takes a fresh database from it.</summary>
-public sealed class FleetDatabase : IAsyncLifetime
-{
-    private PostgresServer? _server;
-
-    public PostgresServer Server => _server ?? throw new InvalidOperationException(PeerRequirements.WhyMissing("postgres"));
-
-    public async Task InitializeAsync()
-    {
-        if (PostgresBinaries.Directory is not null)
-        {
-            _server = await PostgresServer.StartAsync();
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
-
 /// <summary>One emulated cluster of a fleet: its Kubernetes API, kubeconfig, configuration and daemon.</summary>
 public sealed class FleetMember(string name, KubernetesEmulator kubernetes, string folder)
 {

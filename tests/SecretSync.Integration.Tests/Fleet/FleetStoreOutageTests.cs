@@ -5,7 +5,7 @@ using SecretSync.Testing;
 namespace SecretSync.Integration.Tests.Fleet;
 
 /// <summary>Stops and restarts its own PostgreSQL server, so it has a fixture of its own.</summary>
-public sealed class FleetStoreOutageTests(FleetDatabase database) : IClassFixture<FleetDatabase>
+public sealed class FleetStoreOutageTests(PostgresFixture database) : IClassFixture<PostgresFixture>
 {
     [PeerFact("postgres")]
     public async Task ADatabaseOutageWhileSyncing_LosesAndDuplicatesNothing()

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace SecretSync.Integration.Tests.Fleet;
 
-public sealed class RotateWaitTests(FleetDatabase database, ITestOutputHelper output) : IClassFixture<FleetDatabase>
+public sealed class RotateWaitTests(PostgresFixture database, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [PeerFact("postgres")]
     public async Task RotateWait_CompletesOnceBothClustersHaveTheNewVersion()

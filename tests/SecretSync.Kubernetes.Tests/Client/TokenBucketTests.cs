@@ -81,7 +81,7 @@ public sealed class TokenBucketTests
         await client.Namespaces.GetAsync(null, "default");
         await client.Namespaces.GetAsync(null, "default");
         var third = client.Namespaces.GetAsync(null, "default");
-        await Task.Delay(50);
+        await Eventually.TrueAsync(() => clock.PendingTimers == 1, "the third request to wait for a token");
         Assert.False(third.IsCompleted);
         Assert.Equal(2, handler.Seen.Count);
 

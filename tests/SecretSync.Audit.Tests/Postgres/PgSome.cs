@@ -4,31 +4,6 @@ using SecretSync.Testing;
 
 namespace SecretSync.Audit.Tests.Postgres;
 
-/// <summary>One real PostgreSQL server per test class; each test takes its own database from it.</summary>
-/// <remarks>Starts nothing when the binaries are missing: the <c>[PeerFact("postgres")]</c> tests are skipped then.</remarks>
-public sealed class PostgresFixture : IAsyncLifetime
-{
-    private PostgresServer? _server;
-
-    public PostgresServer Server => _server ?? throw new InvalidOperationException(PeerRequirements.WhyMissing("postgres"));
-
-    public async Task InitializeAsync()
-    {
-        if (PostgresBinaries.Directory is not null)
-        {
-            _server = await PostgresServer.StartAsync();
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
-
 /// <summary>Audit events and direct reads of the table, for the PostgreSQL tests.</summary>
 internal static class PgSome
 {
