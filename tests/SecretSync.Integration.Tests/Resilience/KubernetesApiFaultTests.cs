@@ -71,7 +71,7 @@ public sealed class KubernetesApiFaultTests(ITestOutputHelper output)
         failing.Dispose();
 
         await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Created, 3, "the 3 Secrets created once the API recovered", TimeSpan.FromSeconds(40));
-        await Task.Delay(TimeSpan.FromSeconds(3)); // steady state: nothing more to write
+        await daemon.WaitForPollCyclesAsync(); // steady state: nothing more to write
 
         var creates = cluster.Kubernetes.Requests.Snapshot()
             .Where(r => r.Verb == "create" && r.Path.StartsWith("/api/v1/namespaces/app-", StringComparison.Ordinal) && TestCluster.IsSecretPath(r.Path))

@@ -37,7 +37,7 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
 
         cluster.Annotate("app-2", "app");
         await leader.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Namespace == "app-2", "app-2 created by the leader");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // a few poll cycles in which a second writer would show
+        await leader.WaitForPollCyclesAsync(); // poll cycles in which a second writer would show
 
         await using (var standbyProbe = new ResilienceProbe(standby))
         {

@@ -22,7 +22,7 @@ public sealed class OwnershipTests
 
         var conflict = await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Conflict, "conflict");
         await daemon.WaitForAuditAsync(e => e.Action == AuditActions.Created && e.Namespace == "mine", "created in mine");
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // more poll cycles: still untouched, and audited once
+        await daemon.WaitForPollCyclesAsync(); // more poll cycles: still untouched, and audited once
 
         Assert.Equal(("theirs", "db", Source), (conflict.Namespace, conflict.Secret, conflict.Source));
         Assert.Equal(1, daemon.Audit.Count(e => e.Action == AuditActions.Conflict));

@@ -101,7 +101,7 @@ public sealed class RevocationTests
         }
 
         await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Revoked, Namespaces.Length, "retention audited per target");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // later cycles must neither delete nor re-mark
+        await daemon.WaitForPollCyclesAsync(); // later cycles must neither delete nor re-mark
         Assert.All(daemon.Audit.Where(e => e.Action == AuditActions.Revoked), e => Assert.Equal(AuditOutcomes.Skipped, e.Outcome));
         Assert.Equal(Namespaces.Length, daemon.Audit.Count(e => e.Action == AuditActions.Revoked));
         Assert.DoesNotContain(cluster.Kubernetes.History, c => c.Resource == "secrets" && c.Type == "DELETED");

@@ -53,7 +53,7 @@ public sealed class RotationAtScaleTests(ITestOutputHelper output)
         var version = cluster.Seed(Source, ("user", "app"), ("password", "pw-scale-v2"));
         var created = cluster.VersionCreated(Source, version);
         await daemon.WaitForAuditCountAsync(e => e.Action == AuditActions.Updated, Namespaces, "every target updated", TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(2)); // later cycles must add nothing
+        await daemon.WaitForPollCyclesAsync(); // later cycles must add nothing
 
         var writes = cluster.SecretWritesIn(InTest, kubeMark);
         Assert.Equal(Namespaces, writes.Count);

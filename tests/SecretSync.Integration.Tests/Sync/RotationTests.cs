@@ -29,7 +29,7 @@ public sealed class RotationTests
 
         var version = cluster.Seed("shared/db", ("user", "app"), ("password", "pw-rotation-v2"));
         await daemon.WaitForAuditCountAsync(IsUpdateOfDb, namespaces, "every db target updated");
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // a couple more poll cycles: nothing else may follow
+        await daemon.WaitForPollCyclesAsync(); // a couple more poll cycles: nothing else may follow
 
         Assert.Equal(2, version);
         for (var i = 0; i < namespaces; i++)

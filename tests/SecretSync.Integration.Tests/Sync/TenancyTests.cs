@@ -31,7 +31,7 @@ public sealed class TenancyTests
         Assert.Equal("Warning", warning["type"]?.GetValue<string>());
         Assert.Contains("payments-db", warning["message"]?.GetValue<string>(), StringComparison.Ordinal);
 
-        await Task.Delay(TimeSpan.FromSeconds(2)); // poll cycles still write nothing there
+        await daemon.WaitForPollCyclesAsync(); // poll cycles still write nothing there
         Assert.Empty(cluster.Kubernetes.List("secrets", "intruder"));
         Assert.Empty(cluster.SecretWritesIn(ns => ns == "intruder"));
         Assert.Equal("pw-tenancy", cluster.SecretValue("payments", "db-credentials", "password"));

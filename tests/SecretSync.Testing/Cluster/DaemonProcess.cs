@@ -119,6 +119,19 @@ public sealed class DaemonProcess : IAsyncDisposable
         }
     }, "secretsync leading with its first sync done", within ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
+    /// <summary>Poll cycles finished so far, from the daemon's version-check counter on <c>/metrics</c>.</summary>
+    public async Task<double> PollCyclesAsync() =>
+        ResiliencePrometheus.Parse(await GetAsync("metrics")).Sum("secretsync_provider_version_checks_total");
+
+    /// <summary>Waits until the daemon has finished <paramref name="cycles"/> more poll cycles, so a test can assert that later
+    /// cycles changed nothing without sleeping for them.</summary>
+    public async Task WaitForPollCyclesAsync(int cycles = 2, TimeSpan? within = null)
+    {
+        var start = await PollCyclesAsync();
+        await Eventually.TrueAsync(
+            async () => await PollCyclesAsync() >= start + cycles, $"{cycles} more poll cycles", within ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+    }
+
     /// <summary>Waits for an audit event matching <paramref name="predicate"/> and returns it.</summary>
     public async Task<AuditEvent> WaitForAuditAsync(Func<AuditEvent, bool> predicate, string what, TimeSpan? within = null)
     {
