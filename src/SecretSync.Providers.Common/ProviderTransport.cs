@@ -3,6 +3,7 @@ using System.Net.Security;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 
 namespace SecretSync.Providers.Common;
@@ -194,7 +195,7 @@ public abstract class ProviderTransport<TReply> : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return ProviderCall<TReply>.Fail(new ProviderFailure(FailureKind.Unavailable, TimedOut(request, DurationText.Format(_options.Timeout))));
+            return ProviderCall<TReply>.Fail(new ProviderFailure(FailureKind.Unavailable, TimedOut(request, Duration.Format(_options.Timeout))));
         }
         catch (BrokenCircuitException e)
         {

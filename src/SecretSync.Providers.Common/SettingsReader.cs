@@ -1,3 +1,4 @@
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 
 namespace SecretSync.Providers.Common;
@@ -167,7 +168,7 @@ public static class SettingsReader
         return value;
     }
 
-    /// <summary>Reads a duration from <paramref name="min"/> to <paramref name="max"/> (see <see cref="DurationText"/>).</summary>
+    /// <summary>Reads a duration from <paramref name="min"/> to <paramref name="max"/> (see <see cref="Duration"/>).</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>
     /// <param name="fallback">The value when the setting is missing or wrong.</param>
@@ -178,7 +179,7 @@ public static class SettingsReader
     public static TimeSpan ReadDuration(ProviderSettings settings, string key, TimeSpan fallback, TimeSpan min, TimeSpan max, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (!TryReadDurationText(settings, key, DurationText.DefaultLimit.TotalMilliseconds, errors, out var text, out var value))
+        if (!TryReadDuration(settings, key, errors, out var text, out var value))
         {
             return fallback;
         }
@@ -192,19 +193,17 @@ public static class SettingsReader
         return value;
     }
 
-    /// <summary>Reads a positive timeout of at most <paramref name="max"/> (see <see cref="DurationText"/>).</summary>
+    /// <summary>Reads a positive timeout of at most <paramref name="max"/> (see <see cref="Duration"/>).</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>
     /// <param name="fallback">The value when the setting is missing or wrong.</param>
     /// <param name="max">The longest timeout allowed, stated in whole minutes in the error.</param>
     /// <param name="errors">Collects the error.</param>
-    /// <param name="parseLimitMilliseconds">Beyond this a value is reported as not a duration rather than out of range.</param>
     /// <returns>The timeout, or <paramref name="fallback"/>.</returns>
-    public static TimeSpan ReadTimeout(
-        ProviderSettings settings, string key, TimeSpan fallback, TimeSpan max, List<SettingError> errors, double parseLimitMilliseconds)
+    public static TimeSpan ReadTimeout(ProviderSettings settings, string key, TimeSpan fallback, TimeSpan max, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (!TryReadDurationText(settings, key, parseLimitMilliseconds, errors, out var text, out var timeout))
+        if (!TryReadDuration(settings, key, errors, out var text, out var timeout))
         {
             return fallback;
         }
@@ -272,8 +271,7 @@ public static class SettingsReader
         return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
     }
 
-    private static bool TryReadDurationText(
-        ProviderSettings settings, string key, double parseLimitMilliseconds, List<SettingError> errors, out string? text, out TimeSpan value)
+    private static bool TryReadDuration(ProviderSettings settings, string key, List<SettingError> errors, out string? text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
         text = Trimmed(settings, key);
@@ -287,9 +285,9 @@ public static class SettingsReader
             return false;
         }
 
-        if (!DurationText.TryParse(text, parseLimitMilliseconds, out value))
+        if (!Duration.TryParse(text, out value))
         {
-            errors.Add(new SettingError(key, $"{key} '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
+            errors.Add(new SettingError(key, $"{key} '{text}' is not a duration; {Duration.Hint(text)}."));
             return false;
         }
 

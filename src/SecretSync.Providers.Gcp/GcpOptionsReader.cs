@@ -25,7 +25,7 @@ internal static class GcpOptionsReader
             errors.Add(new SettingError(GcpSettingKeys.TlsCaFile, "tls.caFile needs an https:// endpoint; the endpoint uses plain http."));
         }
 
-        var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, DurationText.DefaultLimit.TotalMilliseconds);
+        var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
         var format = ReadFormat(settings, errors);
         var valueKey = SettingsReader.Trimmed(settings, GcpSettingKeys.ValueKey) ?? GcpOptions.DefaultValueKey;
         if (settings.Get(GcpSettingKeys.ValueKey) is not null && !IsSecretKey(valueKey))

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
 
@@ -156,7 +157,7 @@ internal sealed class VaultTokenSession : IDisposable
         if (result.Lease is { } lease)
         {
             Volatile.Write(ref _current, lease);
-            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString().ToLowerInvariant(), DurationText.FormatTtl(lease.Ttl), lease.Renewable ? "renewable" : "not renewable");
+            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString().ToLowerInvariant(), Duration.FormatTtl(lease.Ttl), lease.Renewable ? "renewable" : "not renewable");
             ScheduleMaintenance(lease);
         }
         else
@@ -386,7 +387,7 @@ internal sealed class VaultTokenSession : IDisposable
 
             if (renewed is not null)
             {
-                VaultLog.Renewed(_logger, _provider, DurationText.FormatTtl(renewed.Ttl));
+                VaultLog.Renewed(_logger, _provider, Duration.FormatTtl(renewed.Ttl));
                 if (renewed.Ttl < lease.Ttl && CanLogIn)
                 {
                     // The TTL shrank: the token nears its max TTL and renewing would only shrink it further,
