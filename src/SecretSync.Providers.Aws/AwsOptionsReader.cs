@@ -41,6 +41,7 @@ internal static class AwsOptionsReader
         }
 
         var timeout = SettingsReader.ReadTimeout(settings, AwsSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, AwsSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
         if (SettingsReader.HasErrorsSince(errors, before) || region is null || effectiveEndpoint is null)
         {
             return null;
@@ -54,6 +55,7 @@ internal static class AwsOptionsReader
             SecretAccessKeyFile = secretFile,
             SessionTokenFile = tokenFile,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             CaFile = caFile,
         };
     }

@@ -47,6 +47,7 @@ internal sealed class AwsTransport : ProviderTransport<AwsReply>
             Endpoint = options.Endpoint,
             TlsSettings = "tls.caFile",
             Timeout = options.Timeout,
+            MaxRetries = options.MaxRetries,
             Time = time,
             Ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => AwsLog.CaFileUnusable(logger, path, reason)),
             MaxResponseBytes = MaxResponseBytes,

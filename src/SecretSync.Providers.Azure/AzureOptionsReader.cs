@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Security.KeyVault.Secrets;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
@@ -17,7 +16,6 @@ internal static class AzureOptionsReader
     /// <summary>The projected token file variable.</summary>
     public const string TokenFileVariable = "AZURE_FEDERATED_TOKEN_FILE";
 
-    private const int MaxRetriesLimit = 10;
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The api-versions <see cref="SecretClientOptions.ServiceVersion"/> knows, by their wire names.</summary>
@@ -69,12 +67,7 @@ internal static class AzureOptionsReader
             errors.Add(new SettingError(AzureSettingKeys.RetryMaxDelay, $"retry.maxDelay ({maxDelay.TotalMilliseconds:0}ms) must not be shorter than retry.delay ({delay.TotalMilliseconds:0}ms)."));
         }
 
-        var maxRetries = 3;
-        if (SettingsReader.Trimmed(settings, AzureSettingKeys.RetryMaxRetries) is { } retriesText &&
-            (!int.TryParse(retriesText, NumberStyles.None, CultureInfo.InvariantCulture, out maxRetries) || maxRetries > MaxRetriesLimit))
-        {
-            errors.Add(new SettingError(AzureSettingKeys.RetryMaxRetries, $"retry.maxRetries '{retriesText}' must be a whole number from 0 to {MaxRetriesLimit}."));
-        }
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, AzureSettingKeys.RetryMaxRetries, 3, errors);
 
         var format = AzureValueFormat.Json;
         switch (SettingsReader.Trimmed(settings, AzureSettingKeys.ValueFormat)?.ToLowerInvariant())

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 
@@ -7,6 +8,9 @@ namespace SecretSync.Providers.Common;
 /// <remarks>Readers never throw on bad input: they record the error and return a fallback, so one pass reports every problem.</remarks>
 public static class SettingsReader
 {
+    /// <summary>The most retries <see cref="ReadMaxRetries"/> accepts.</summary>
+    public const int MaxRetriesLimit = 10;
+
     // Keys the configuration layer may pass through alongside the provider's own settings.
     private static readonly string[] EntryKeys = ["type", "name"];
 
@@ -215,6 +219,29 @@ public static class SettingsReader
         }
 
         return timeout;
+    }
+
+    /// <summary>Reads a retry count (<c>retry.maxRetries</c>): a whole number from 0 to <see cref="MaxRetriesLimit"/>.</summary>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="fallback">The value when the setting is missing or wrong.</param>
+    /// <param name="errors">Collects the error.</param>
+    /// <returns>The count, or <paramref name="fallback"/>.</returns>
+    public static int ReadMaxRetries(ProviderSettings settings, string key, int fallback, List<SettingError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (Trimmed(settings, key) is not { } text)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var retries) || retries > MaxRetriesLimit)
+        {
+            errors.Add(new SettingError(key, $"{key} '{text}' must be a whole number from 0 to {MaxRetriesLimit}."));
+            return fallback;
+        }
+
+        return retries;
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ internal static class GcpOptionsReader
         }
 
         var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, GcpSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
         var format = ReadFormat(settings, errors);
         var valueKey = SettingsReader.Trimmed(settings, GcpSettingKeys.ValueKey) ?? GcpOptions.DefaultValueKey;
         if (settings.Get(GcpSettingKeys.ValueKey) is not null && !IsSecretKey(valueKey))
@@ -49,6 +50,7 @@ internal static class GcpOptionsReader
             AccessToken = token,
             CaFile = caFile,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             PayloadFormat = format,
             ValueKey = valueKey,
         };

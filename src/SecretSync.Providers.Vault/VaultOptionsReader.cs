@@ -45,8 +45,8 @@ internal static class VaultOptionsReader
         }
 
         var (caFile, insecure, serverName) = ReadTls(settings, address, errors);
-        // Any length parses here, so an over-long timeout is reported as out of range rather than as not a duration.
         var timeout = SettingsReader.ReadTimeout(settings, VaultSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, VaultSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
         var events = ReadEvents(settings, errors);
 
         if (SettingsReader.HasErrorsSince(errors, before) || address is null || method is null)
@@ -72,6 +72,7 @@ internal static class VaultOptionsReader
             InsecureSkipVerify = insecure,
             ServerName = serverName,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             Events = events,
         };
     }
