@@ -52,7 +52,8 @@ internal static class AzureOptionsReader
             [AzureSettingKeys.AuthClientId, AzureSettingKeys.AuthTenantId, AzureSettingKeys.AuthTokenFile, AzureSettingKeys.AuthAccessTokenFile, AzureSettingKeys.TlsCaFile],
             "set a value or remove it.", errors);
 
-        var method = ReadMethod(settings, accessTokenFile, errors);
+        var method = SettingsReader.ReadChoice(settings, AzureSettingKeys.AuthMethod, accessTokenFile is null ? AzureAuthMethod.Default : AzureAuthMethod.AccessToken,
+            "default, workloadIdentity, managedIdentity or accessToken", errors);
         if (method is { } m)
         {
             CheckAuth(m, environment, clientId, tenantId, tokenFile, accessTokenFile, settings, errors);
@@ -69,18 +70,7 @@ internal static class AzureOptionsReader
 
         var maxRetries = SettingsReader.ReadMaxRetries(settings, AzureSettingKeys.RetryMaxRetries, 3, errors);
 
-        var format = AzureValueFormat.Json;
-        switch (SettingsReader.Trimmed(settings, AzureSettingKeys.ValueFormat)?.ToLowerInvariant())
-        {
-            case null or "json":
-                break;
-            case "text":
-                format = AzureValueFormat.Text;
-                break;
-            default:
-                errors.Add(new SettingError(AzureSettingKeys.ValueFormat, $"valueFormat '{settings.Get(AzureSettingKeys.ValueFormat)}' is not supported; use json or text."));
-                break;
-        }
+        var format = SettingsReader.ReadChoice(settings, AzureSettingKeys.ValueFormat, AzureValueFormat.Json, "json or text", errors) ?? AzureValueFormat.Json;
 
         var apiVersion = SettingsReader.Trimmed(settings, AzureSettingKeys.ApiVersion);
         if (apiVersion is not null && !ApiVersions.ContainsKey(apiVersion))
@@ -141,27 +131,6 @@ internal static class AzureOptionsReader
         }
 
         return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-    }
-
-    private static AzureAuthMethod? ReadMethod(ProviderSettings settings, string? accessTokenFile, List<SettingError> errors)
-    {
-        var text = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthMethod);
-        switch (text?.ToLowerInvariant())
-        {
-            case null:
-                return accessTokenFile is null ? AzureAuthMethod.Default : AzureAuthMethod.AccessToken;
-            case "default":
-                return AzureAuthMethod.Default;
-            case "workloadidentity":
-                return AzureAuthMethod.WorkloadIdentity;
-            case "managedidentity":
-                return AzureAuthMethod.ManagedIdentity;
-            case "accesstoken":
-                return AzureAuthMethod.AccessToken;
-            default:
-                errors.Add(new SettingError(AzureSettingKeys.AuthMethod, $"auth.method '{text}' is not supported; use default, workloadIdentity, managedIdentity or accessToken."));
-                return null;
-        }
     }
 
     private static void CheckAuth(

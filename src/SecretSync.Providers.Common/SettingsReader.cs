@@ -172,6 +172,44 @@ public static class SettingsReader
         return value;
     }
 
+    /// <summary>Reads one of an enum's values, written as its name in any case (<c>AppRole</c>: <c>approle</c>) or as an alias.</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="fallback">The value when the setting is missing or blank.</param>
+    /// <param name="choices">The spellings to suggest, appended to "<c>{key} '{text}' is not supported; use </c>".</param>
+    /// <param name="errors">Collects the error.</param>
+    /// <param name="aliases">Other accepted spellings, compared without regard to case.</param>
+    /// <returns>The value, <paramref name="fallback"/>, or <see langword="null"/> after an error.</returns>
+    public static TEnum? ReadChoice<TEnum>(
+        ProviderSettings settings, string key, TEnum fallback, string choices, List<SettingError> errors, IReadOnlyDictionary<string, TEnum>? aliases = null)
+        where TEnum : struct, Enum
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (Trimmed(settings, key) is not { } text)
+        {
+            return fallback;
+        }
+
+        // Names only: Enum.TryParse would also take numbers and comma lists.
+        foreach (var value in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        var alias = aliases?.FirstOrDefault(a => string.Equals(a.Key, text, StringComparison.OrdinalIgnoreCase));
+        if (alias is { Key: not null } found)
+        {
+            return found.Value;
+        }
+
+        errors.Add(new SettingError(key, $"{key} '{text}' is not supported; use {choices}."));
+        return null;
+    }
+
     /// <summary>Reads a duration from <paramref name="min"/> to <paramref name="max"/> (see <see cref="Duration"/>).</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>

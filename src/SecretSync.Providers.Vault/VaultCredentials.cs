@@ -29,7 +29,7 @@ internal readonly record struct LeaseResult(VaultLease? Lease, ProviderFailure? 
 /// call, and not again within <see cref="RejectionCooldown"/> of a login that a refusal triggered, so a
 /// path the policy forbids cannot cause a login storm).
 /// </remarks>
-internal sealed class VaultTokenSession : IDisposable
+internal sealed class VaultCredentials : IDisposable
 {
     /// <summary>How long a token obtained after a refusal is trusted to be fresh; a 403 within it means "forbidden".</summary>
     public static readonly TimeSpan RejectionCooldown = TimeSpan.FromSeconds(30);
@@ -50,7 +50,7 @@ internal sealed class VaultTokenSession : IDisposable
     private ITimer? _maintenance;
     private (ProviderFailure Failure, DateTimeOffset At)? _lastLoginFailure;
 
-    public VaultTokenSession(
+    public VaultCredentials(
         string provider, VaultOptions options, VaultTransport transport, TimeProvider time, ILogger logger, ProviderMetrics metrics,
         Func<string, string?> environment)
     {
