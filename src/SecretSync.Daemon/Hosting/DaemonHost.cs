@@ -83,11 +83,11 @@ public static class DaemonHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuditTrail>>()));
         builder.Services.AddSingleton<AuditSinks>();
-        builder.Services.AddSingleton<PrometheusExposition>();
+        builder.Services.AddSecretSyncTelemetry(options.Instance, Environment.GetEnvironmentVariable);
         builder.Services.AddHostedService<SyncService>();
 
         var app = builder.Build();
-        Endpoints.Map(app, runtime, app.Services.GetRequiredService<PrometheusExposition>());
+        Endpoints.Map(app, runtime);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

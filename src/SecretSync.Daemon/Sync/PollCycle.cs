@@ -26,7 +26,12 @@ internal sealed class PollCycle(
             return WorkResult.Done;
         }
 
-        var results = await source.CheckVersionsAsync(paths, cancellationToken);
+        IReadOnlyDictionary<string, VersionResult> results;
+        using (SyncTracing.CheckVersions(provider, paths.Count))
+        {
+            results = await source.CheckVersionsAsync(paths, cancellationToken);
+        }
+
         var outcomes = paths.ToDictionary(
             path => new SourceRef(provider, path),
             path => results.TryGetValue(path, out var result) ? result : new VersionResult.Failed(new ProviderFailure(FailureKind.InvalidResponse, "provider returned no result for this path")));

@@ -28,7 +28,12 @@ internal sealed class SecretWriter(
     /// <summary>Writes <paramref name="target"/>; false when it should be retried on its own.</summary>
     public async Task<bool> ApplyAsync(DesiredTarget target, SecretPayload payload, string trigger, long started, CancellationToken cancellationToken)
     {
-        var rendered = SecretRenderer.Render(target, payload);
+        RenderResult rendered;
+        using (SyncTracing.Render(target.Secret, payload.Version))
+        {
+            rendered = SecretRenderer.Render(target, payload);
+        }
+
         if (rendered is RenderResult.Failed failed)
         {
             AuditFailure(target, payload.Version, trigger, $"cannot render Secret: {failed.Error.Message}");
@@ -41,6 +46,7 @@ internal sealed class SecretWriter(
         {
             var observed = cluster.Find(target.Secret);
             var plan = SecretPlanner.Plan(target, hash, payload.Version, observed?.Secret, targets.Applied(target.Secret));
+            using var span = plan.Action is PlanAction.None or PlanAction.Conflict ? null : SyncTracing.Write(target.Secret, payload.Version, plan.Action.ToString());
             try
             {
                 switch (plan.Action)
@@ -71,6 +77,7 @@ internal sealed class SecretWriter(
             }
             catch (KubernetesApiException ex)
             {
+                SyncTracing.Failed(span, ex.Reason.ToString());
                 AuditFailure(target, payload.Version, trigger, $"Kubernetes {ex.Reason}: {ex.Message}");
                 return false;
             }

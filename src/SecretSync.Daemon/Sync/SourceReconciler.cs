@@ -68,7 +68,16 @@ internal sealed class SourceReconciler(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var read = await source.ReadAsync(sourceRef.Path, wantedVersion, cancellationToken);
+        ReadResult read;
+        using (var span = SyncTracing.Read(sourceRef, wantedVersion))
+        {
+            read = await source.ReadAsync(sourceRef.Path, wantedVersion, cancellationToken);
+            if (read is ReadResult.Failed readFailed)
+            {
+                SyncTracing.Failed(span, readFailed.Failure.Kind.ToString());
+            }
+        }
+
         switch (read)
         {
             case ReadResult.Failed failed:

@@ -184,6 +184,28 @@ public sealed class SyncEngineTests
         Assert.NotNull(bed.Store["team-a", "db"]);
     }
 
+    [Fact]
+    public async Task ASync_IsTracedAsReadRenderAndWrite_WithoutAnyValue()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == SyncTracing.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var bed = await StartedAsync("team-traced");
+
+        await bed.DrainAsync();
+
+        var mine = spans.Where(a => a.Tags.Any(t => t.Value == "team-traced") || a.Tags.Any(t => t.Value is "shared/db" or "shared/api")).ToList();
+        Assert.Contains(mine, a => a.OperationName == "secretsync.provider.read");
+        Assert.Contains(mine, a => a.OperationName == "secretsync.render");
+        Assert.Contains(mine, a => a.OperationName == "secretsync.kubernetes.write");
+        Assert.DoesNotContain(mine.SelectMany(a => a.Tags), t => t.Value is "p1" or "t1");
+    }
+
     private static async Task<EngineBed> StartedAsync(params string[] namespaces)
     {
         var bed = new EngineBed(Yaml);
