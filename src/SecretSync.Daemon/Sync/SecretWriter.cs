@@ -114,14 +114,9 @@ internal sealed class SecretWriter(
 
         cluster.Observe(await store.AnnotateAsync(
             target.Secret, Annotations.SourceDeleted, time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture), cancellationToken));
-        audit.Record(AuditActions.Revoked, AuditOutcomes.Skipped, e => e with
+        audit.Record(AuditActions.Revoked, AuditOutcomes.Skipped, e => About(e, target) with
         {
             Trigger = trigger,
-            Namespace = target.Secret.Namespace,
-            Secret = target.Secret.Name,
-            Bundle = target.Bundle,
-            Provider = target.Source.Provider,
-            Source = target.Source.Path,
             PreviousVersion = observed.Annotation(Annotations.SourceVersion),
             Detail = decision.Reason,
         });
@@ -149,14 +144,9 @@ internal sealed class SecretWriter(
             metrics.PropagationSeconds.Record(Math.Max(0, (time.GetUtcNow() - version.CreatedAt).TotalSeconds));
         }
 
-        audit.Record(action, AuditOutcomes.Success, e => e with
+        audit.Record(action, AuditOutcomes.Success, e => About(e, target) with
         {
             Trigger = plan.Action == PlanAction.Restore ? AuditTriggers.Drift : trigger,
-            Namespace = target.Secret.Namespace,
-            Secret = target.Secret.Name,
-            Bundle = target.Bundle,
-            Provider = target.Source.Provider,
-            Source = target.Source.Path,
             SourceVersion = version.Id,
             PreviousVersion = previous,
             ContentHmac = hash,
@@ -246,14 +236,9 @@ internal sealed class SecretWriter(
         {
             metrics.Sync(AuditActions.Conflict, AuditOutcomes.Skipped);
             targets.Errored(target, reason, failing: false);
-            audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => e with
+            audit.Record(AuditActions.Conflict, AuditOutcomes.Skipped, e => About(e, target) with
             {
                 Trigger = trigger,
-                Namespace = target.Secret.Namespace,
-                Secret = target.Secret.Name,
-                Bundle = target.Bundle,
-                Provider = target.Source.Provider,
-                Source = target.Source.Path,
                 Detail = reason,
             });
         });
@@ -264,17 +249,22 @@ internal sealed class SecretWriter(
         once.Report($"failed/{target.Secret}", error, () =>
         {
             metrics.Sync(AuditActions.Failed, AuditOutcomes.Failure);
-            audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => e with
+            audit.Record(AuditActions.Failed, AuditOutcomes.Failure, e => About(e, target) with
             {
                 Trigger = trigger,
-                Namespace = target.Secret.Namespace,
-                Secret = target.Secret.Name,
-                Bundle = target.Bundle,
-                Provider = target.Source.Provider,
-                Source = target.Source.Path,
                 SourceVersion = version.Id,
                 Error = error,
             });
         });
     }
+
+    /// <summary>The fields every event about a target carries: where it is and what feeds it.</summary>
+    private static AuditEvent About(AuditEvent e, DesiredTarget target) => e with
+    {
+        Namespace = target.Secret.Namespace,
+        Secret = target.Secret.Name,
+        Bundle = target.Bundle,
+        Provider = target.Source.Provider,
+        Source = target.Source.Path,
+    };
 }
