@@ -9,7 +9,7 @@ public sealed class SettingsReaderTests
 {
     private readonly List<SettingError> _errors = [];
 
-    private enum Mode
+    public enum Mode
     {
         Auto,
         AppRole,
