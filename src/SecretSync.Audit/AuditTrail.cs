@@ -16,7 +16,7 @@ public sealed record AuditIdentity(string Cluster, string Instance);
 /// failures and any events dropped because its queue was full are counted in <c>secretsync_audit_sink_failures</c>
 /// and logged (without the event's content beyond its action and id).
 /// </remarks>
-public sealed class AuditTrail : IAsyncDisposable
+public sealed class AuditTrail : IAuditRecorder, IAsyncDisposable
 {
     /// <summary>Events a sink may fall behind by before new ones are dropped for it.</summary>
     public const int SinkQueueCapacity = 10_000;
@@ -107,8 +107,8 @@ public sealed class AuditTrail : IAsyncDisposable
     /// <summary>Changes the cluster name after a configuration reload.</summary>
     public void Rename(string cluster) => Identity = Identity with { Cluster = cluster };
 
-    /// <summary>Records one event: <paramref name="fill"/> adds the fields specific to it.</summary>
-    /// <returns>The event as handed to the sinks.</returns>
+    /// <inheritdoc/>
+    /// <remarks>Tenant text is escaped, and a tenant over its rate limit is counted as suppressed instead of reaching the sinks.</remarks>
     public AuditEvent Record(string action, string outcome, Func<AuditEvent, AuditEvent>? fill = null)
     {
         var identity = Identity;

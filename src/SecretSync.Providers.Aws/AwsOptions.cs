@@ -1,8 +1,10 @@
+using SecretSync.Providers.Common;
+
 namespace SecretSync.Providers.Aws;
 
 /// <summary>The settings of one configured AWS Secrets Manager provider, read from its flattened configuration keys.</summary>
 /// <remarks><see cref="ToString"/> never prints a credential; the secret access key itself is never held here, only its file.</remarks>
-internal sealed class AwsOptions
+public sealed class AwsOptions
 {
     /// <summary>The service name used in SigV4 credential scopes and the default host.</summary>
     public const string Service = "secretsmanager";
@@ -31,11 +33,17 @@ internal sealed class AwsOptions
     /// <value>Default 10 seconds.</value>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt, within twice <see cref="Timeout"/>.</summary>
+    /// <value>Default 2.</value>
+    public int MaxRetries { get; init; } = ProviderPipeline.DefaultMaxRetries;
+
     /// <summary>A PEM file of CA certificates trusted instead of the system store.</summary>
     /// <value>Default none (system trust store).</value>
     public string? CaFile { get; init; }
 
     /// <summary>The default endpoint of a region.</summary>
+    /// <param name="region">The region, e.g. <c>eu-west-1</c>.</param>
+    /// <returns>The regional endpoint (<c>.amazonaws.com.cn</c> for China regions).</returns>
     public static Uri DefaultEndpoint(string region) =>
         new(region.StartsWith("cn-", StringComparison.Ordinal)
             ? $"https://{Service}.{region}.amazonaws.com.cn/"

@@ -40,7 +40,8 @@ internal static class AwsOptionsReader
             errors.Add(new SettingError(AwsSettingKeys.TlsCaFile, "tls.caFile needs an https:// endpoint; the endpoint uses plain http."));
         }
 
-        var timeout = ReadTimeout(settings, errors);
+        var timeout = SettingsReader.ReadTimeout(settings, AwsSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, AwsSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
         if (SettingsReader.HasErrorsSince(errors, before) || region is null || effectiveEndpoint is null)
         {
             return null;
@@ -54,6 +55,7 @@ internal static class AwsOptionsReader
             SecretAccessKeyFile = secretFile,
             SessionTokenFile = tokenFile,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             CaFile = caFile,
         };
     }
@@ -122,30 +124,6 @@ internal static class AwsOptionsReader
             // The id is not secret, but an odd value is more likely a pasted secret key: do not echo it.
             errors.Add(new SettingError(AwsSettingKeys.AuthAccessKeyId, "auth.accessKeyId must be an access key id (letters and digits only, e.g. AKIA...); is it the secret key by mistake?"));
         }
-    }
-
-    private static TimeSpan ReadTimeout(ProviderSettings settings, List<SettingError> errors)
-    {
-        var fallback = TimeSpan.FromSeconds(10);
-        if (settings.Get(AwsSettingKeys.Timeout) is null)
-        {
-            return fallback;
-        }
-
-        var text = SettingsReader.Trimmed(settings, AwsSettingKeys.Timeout);
-        if (text is null || !DurationText.TryParse(text, DurationText.DefaultLimit.TotalMilliseconds, out var timeout))
-        {
-            errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
-            return fallback;
-        }
-
-        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
-        {
-            errors.Add(new SettingError(AwsSettingKeys.Timeout, $"timeout '{text}' must be more than 0 and at most {MaxTimeout.TotalMinutes:0} minutes."));
-            return fallback;
-        }
-
-        return timeout;
     }
 
 }

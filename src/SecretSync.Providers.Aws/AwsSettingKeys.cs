@@ -22,6 +22,9 @@ public static class AwsSettingKeys
     /// <summary>Per-request timeout, e.g. <c>10s</c>, <c>500ms</c>, <c>1m</c>; default <c>10s</c>.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt (0–10); default 2.</summary>
+    public const string RetryMaxRetries = "retry.maxRetries";
+
     /// <summary>A PEM file of CA certificates trusted instead of the system store (for an https endpoint).</summary>
     public const string TlsCaFile = "tls.caFile";
 
@@ -29,6 +32,6 @@ public static class AwsSettingKeys
     public static IReadOnlyList<string> All { get; } =
     [
         Region, Endpoint, AuthAccessKeyId, AuthSecretAccessKeyFile,
-        AuthSessionTokenFile, Timeout, TlsCaFile,
+        AuthSessionTokenFile, Timeout, RetryMaxRetries, TlsCaFile,
     ];
 }

@@ -36,7 +36,7 @@ internal sealed class AwsTransport : ProviderTransport<AwsReply>
     private readonly AwsOptions _options;
     private readonly ILogger _logger;
     private readonly ProviderMetrics _metrics;
-    private readonly AwsCredentialSource _credentials;
+    private readonly AwsCredentials _credentials;
     private readonly string _host;
 
     public AwsTransport(string provider, AwsOptions options, TimeProvider time, ILogger logger, ProviderMetrics metrics)
@@ -47,6 +47,7 @@ internal sealed class AwsTransport : ProviderTransport<AwsReply>
             Endpoint = options.Endpoint,
             TlsSettings = "tls.caFile",
             Timeout = options.Timeout,
+            MaxRetries = options.MaxRetries,
             Time = time,
             Ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => AwsLog.CaFileUnusable(logger, path, reason)),
             MaxResponseBytes = MaxResponseBytes,
@@ -56,7 +57,7 @@ internal sealed class AwsTransport : ProviderTransport<AwsReply>
         _options = options;
         _logger = logger;
         _metrics = metrics;
-        _credentials = new AwsCredentialSource(options);
+        _credentials = new AwsCredentials(options);
         _host = options.Endpoint.IsDefaultPort ? options.Endpoint.IdnHost : $"{options.Endpoint.IdnHost}:{options.Endpoint.Port}";
     }
 

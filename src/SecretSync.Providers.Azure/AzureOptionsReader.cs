@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Security.KeyVault.Secrets;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
@@ -17,7 +16,6 @@ internal static class AzureOptionsReader
     /// <summary>The projected token file variable.</summary>
     public const string TokenFileVariable = "AZURE_FEDERATED_TOKEN_FILE";
 
-    private const int MaxRetriesLimit = 10;
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The api-versions <see cref="SecretClientOptions.ServiceVersion"/> knows, by their wire names.</summary>
@@ -54,7 +52,8 @@ internal static class AzureOptionsReader
             [AzureSettingKeys.AuthClientId, AzureSettingKeys.AuthTenantId, AzureSettingKeys.AuthTokenFile, AzureSettingKeys.AuthAccessTokenFile, AzureSettingKeys.TlsCaFile],
             "set a value or remove it.", errors);
 
-        var method = ReadMethod(settings, accessTokenFile, errors);
+        var method = SettingsReader.ReadChoice(settings, AzureSettingKeys.AuthMethod, accessTokenFile is null ? AzureAuthMethod.Default : AzureAuthMethod.AccessToken,
+            "default, workloadIdentity, managedIdentity or accessToken", errors);
         if (method is { } m)
         {
             CheckAuth(m, environment, clientId, tenantId, tokenFile, accessTokenFile, settings, errors);
@@ -69,25 +68,9 @@ internal static class AzureOptionsReader
             errors.Add(new SettingError(AzureSettingKeys.RetryMaxDelay, $"retry.maxDelay ({maxDelay.TotalMilliseconds:0}ms) must not be shorter than retry.delay ({delay.TotalMilliseconds:0}ms)."));
         }
 
-        var maxRetries = 3;
-        if (SettingsReader.Trimmed(settings, AzureSettingKeys.RetryMaxRetries) is { } retriesText &&
-            (!int.TryParse(retriesText, NumberStyles.None, CultureInfo.InvariantCulture, out maxRetries) || maxRetries > MaxRetriesLimit))
-        {
-            errors.Add(new SettingError(AzureSettingKeys.RetryMaxRetries, $"retry.maxRetries '{retriesText}' must be a whole number from 0 to {MaxRetriesLimit}."));
-        }
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, AzureSettingKeys.RetryMaxRetries, 3, errors);
 
-        var format = AzureValueFormat.Json;
-        switch (SettingsReader.Trimmed(settings, AzureSettingKeys.ValueFormat)?.ToLowerInvariant())
-        {
-            case null or "json":
-                break;
-            case "text":
-                format = AzureValueFormat.Text;
-                break;
-            default:
-                errors.Add(new SettingError(AzureSettingKeys.ValueFormat, $"valueFormat '{settings.Get(AzureSettingKeys.ValueFormat)}' is not supported; use json or text."));
-                break;
-        }
+        var format = SettingsReader.ReadChoice(settings, AzureSettingKeys.ValueFormat, AzureValueFormat.Json, "json or text", errors) ?? AzureValueFormat.Json;
 
         var apiVersion = SettingsReader.Trimmed(settings, AzureSettingKeys.ApiVersion);
         if (apiVersion is not null && !ApiVersions.ContainsKey(apiVersion))
@@ -148,27 +131,6 @@ internal static class AzureOptionsReader
         }
 
         return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-    }
-
-    private static AzureAuthMethod? ReadMethod(ProviderSettings settings, string? accessTokenFile, List<SettingError> errors)
-    {
-        var text = SettingsReader.Trimmed(settings, AzureSettingKeys.AuthMethod);
-        switch (text?.ToLowerInvariant())
-        {
-            case null:
-                return accessTokenFile is null ? AzureAuthMethod.Default : AzureAuthMethod.AccessToken;
-            case "default":
-                return AzureAuthMethod.Default;
-            case "workloadidentity":
-                return AzureAuthMethod.WorkloadIdentity;
-            case "managedidentity":
-                return AzureAuthMethod.ManagedIdentity;
-            case "accesstoken":
-                return AzureAuthMethod.AccessToken;
-            default:
-                errors.Add(new SettingError(AzureSettingKeys.AuthMethod, $"auth.method '{text}' is not supported; use default, workloadIdentity, managedIdentity or accessToken."));
-                return null;
-        }
     }
 
     private static void CheckAuth(

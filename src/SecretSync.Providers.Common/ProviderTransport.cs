@@ -3,6 +3,7 @@ using System.Net.Security;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 
 namespace SecretSync.Providers.Common;
@@ -71,6 +72,10 @@ public sealed class ProviderTransportOptions
     /// <summary>The per-attempt timeout (and connect timeout); a whole call gets twice as long.</summary>
     public required TimeSpan Timeout { get; init; }
 
+    /// <summary>How many times a call is retried after its first attempt, within the call's time; 0 sends each call once.</summary>
+    /// <value>Default <see cref="ProviderPipeline.DefaultMaxRetries"/>.</value>
+    public int MaxRetries { get; init; } = ProviderPipeline.DefaultMaxRetries;
+
     /// <summary>The clock for timeouts, back-off, the circuit breaker and <c>Retry-After</c> dates.</summary>
     public required TimeProvider Time { get; init; }
 
@@ -96,9 +101,6 @@ public sealed class ProviderTransportOptions
 public abstract class ProviderTransport<TReply> : IDisposable
     where TReply : struct, IProviderReply
 {
-    /// <summary>How many times a call is retried after its first attempt.</summary>
-    public const int MaxRetries = ProviderPipeline.MaxRetries;
-
     private readonly ProviderTransportOptions _options;
     private readonly SocketsHttpHandler _handler;
     private readonly HttpClient _http;
@@ -194,7 +196,7 @@ public abstract class ProviderTransport<TReply> : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return ProviderCall<TReply>.Fail(new ProviderFailure(FailureKind.Unavailable, TimedOut(request, DurationText.Format(_options.Timeout))));
+            return ProviderCall<TReply>.Fail(new ProviderFailure(FailureKind.Unavailable, TimedOut(request, Duration.Format(_options.Timeout))));
         }
         catch (BrokenCircuitException e)
         {
@@ -341,6 +343,7 @@ public abstract class ProviderTransport<TReply> : IDisposable
     {
         Name = _options.Name,
         Timeout = _options.Timeout,
+        MaxRetries = _options.MaxRetries,
         Time = _options.Time,
         ShouldRetry = outcome => ShouldRetry(outcome, idempotent),
         RetryAfter = outcome => outcome.Exception is null && outcome.Result.RetryAfter is { } wait && IsThrottled(outcome.Result) ? wait : null,

@@ -1,3 +1,5 @@
+using System.Globalization;
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 
 namespace SecretSync.Providers.Common;
@@ -6,6 +8,9 @@ namespace SecretSync.Providers.Common;
 /// <remarks>Readers never throw on bad input: they record the error and return a fallback, so one pass reports every problem.</remarks>
 public static class SettingsReader
 {
+    /// <summary>The most retries <see cref="ReadMaxRetries"/> accepts.</summary>
+    public const int MaxRetriesLimit = 10;
+
     // Keys the configuration layer may pass through alongside the provider's own settings.
     private static readonly string[] EntryKeys = ["type", "name"];
 
@@ -167,7 +172,45 @@ public static class SettingsReader
         return value;
     }
 
-    /// <summary>Reads a duration from <paramref name="min"/> to <paramref name="max"/> (see <see cref="DurationText"/>).</summary>
+    /// <summary>Reads one of an enum's values, written as its name in any case (<c>AppRole</c>: <c>approle</c>) or as an alias.</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="fallback">The value when the setting is missing or blank.</param>
+    /// <param name="choices">The spellings to suggest, appended to "<c>{key} '{text}' is not supported; use </c>".</param>
+    /// <param name="errors">Collects the error.</param>
+    /// <param name="aliases">Other accepted spellings, compared without regard to case.</param>
+    /// <returns>The value, <paramref name="fallback"/>, or <see langword="null"/> after an error.</returns>
+    public static TEnum? ReadChoice<TEnum>(
+        ProviderSettings settings, string key, TEnum fallback, string choices, List<SettingError> errors, IReadOnlyDictionary<string, TEnum>? aliases = null)
+        where TEnum : struct, Enum
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (Trimmed(settings, key) is not { } text)
+        {
+            return fallback;
+        }
+
+        // Names only: Enum.TryParse would also take numbers and comma lists.
+        foreach (var value in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        var alias = aliases?.FirstOrDefault(a => string.Equals(a.Key, text, StringComparison.OrdinalIgnoreCase));
+        if (alias is { Key: not null } found)
+        {
+            return found.Value;
+        }
+
+        errors.Add(new SettingError(key, $"{key} '{text}' is not supported; use {choices}."));
+        return null;
+    }
+
+    /// <summary>Reads a duration from <paramref name="min"/> to <paramref name="max"/> (see <see cref="Duration"/>).</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>
     /// <param name="fallback">The value when the setting is missing or wrong.</param>
@@ -178,7 +221,7 @@ public static class SettingsReader
     public static TimeSpan ReadDuration(ProviderSettings settings, string key, TimeSpan fallback, TimeSpan min, TimeSpan max, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (!TryReadDurationText(settings, key, DurationText.DefaultLimit.TotalMilliseconds, errors, out var text, out var value))
+        if (!TryReadDuration(settings, key, errors, out var text, out var value))
         {
             return fallback;
         }
@@ -192,19 +235,17 @@ public static class SettingsReader
         return value;
     }
 
-    /// <summary>Reads a positive timeout of at most <paramref name="max"/> (see <see cref="DurationText"/>).</summary>
+    /// <summary>Reads a positive timeout of at most <paramref name="max"/> (see <see cref="Duration"/>).</summary>
     /// <param name="settings">The provider's settings.</param>
     /// <param name="key">The setting's key.</param>
     /// <param name="fallback">The value when the setting is missing or wrong.</param>
     /// <param name="max">The longest timeout allowed, stated in whole minutes in the error.</param>
     /// <param name="errors">Collects the error.</param>
-    /// <param name="parseLimitMilliseconds">Beyond this a value is reported as not a duration rather than out of range.</param>
     /// <returns>The timeout, or <paramref name="fallback"/>.</returns>
-    public static TimeSpan ReadTimeout(
-        ProviderSettings settings, string key, TimeSpan fallback, TimeSpan max, List<SettingError> errors, double parseLimitMilliseconds)
+    public static TimeSpan ReadTimeout(ProviderSettings settings, string key, TimeSpan fallback, TimeSpan max, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (!TryReadDurationText(settings, key, parseLimitMilliseconds, errors, out var text, out var timeout))
+        if (!TryReadDuration(settings, key, errors, out var text, out var timeout))
         {
             return fallback;
         }
@@ -216,6 +257,29 @@ public static class SettingsReader
         }
 
         return timeout;
+    }
+
+    /// <summary>Reads a retry count (<c>retry.maxRetries</c>): a whole number from 0 to <see cref="MaxRetriesLimit"/>.</summary>
+    /// <param name="settings">The provider's settings.</param>
+    /// <param name="key">The setting's key.</param>
+    /// <param name="fallback">The value when the setting is missing or wrong.</param>
+    /// <param name="errors">Collects the error.</param>
+    /// <returns>The count, or <paramref name="fallback"/>.</returns>
+    public static int ReadMaxRetries(ProviderSettings settings, string key, int fallback, List<SettingError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (Trimmed(settings, key) is not { } text)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var retries) || retries > MaxRetriesLimit)
+        {
+            errors.Add(new SettingError(key, $"{key} '{text}' must be a whole number from 0 to {MaxRetriesLimit}."));
+            return fallback;
+        }
+
+        return retries;
     }
 
     /// <summary>
@@ -272,8 +336,7 @@ public static class SettingsReader
         return new Uri(normalized.EndsWith('/') ? normalized : normalized + "/");
     }
 
-    private static bool TryReadDurationText(
-        ProviderSettings settings, string key, double parseLimitMilliseconds, List<SettingError> errors, out string? text, out TimeSpan value)
+    private static bool TryReadDuration(ProviderSettings settings, string key, List<SettingError> errors, out string? text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
         text = Trimmed(settings, key);
@@ -287,9 +350,9 @@ public static class SettingsReader
             return false;
         }
 
-        if (!DurationText.TryParse(text, parseLimitMilliseconds, out value))
+        if (!Duration.TryParse(text, out value))
         {
-            errors.Add(new SettingError(key, $"{key} '{text}' is not a duration; use e.g. 10s, 500ms or 1m."));
+            errors.Add(new SettingError(key, $"{key} '{text}' is not a duration; {Duration.Hint(text)}."));
             return false;
         }
 

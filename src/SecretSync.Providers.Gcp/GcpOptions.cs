@@ -1,3 +1,5 @@
+using SecretSync.Providers.Common;
+
 namespace SecretSync.Providers.Gcp;
 
 /// <summary>How the adapter obtains OAuth2 access tokens.</summary>
@@ -67,6 +69,10 @@ public sealed class GcpOptions
     /// <summary>How long one HTTP attempt may take; a whole call (with retries) is bounded by twice this.</summary>
     /// <value>Default 10 seconds.</value>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt, within twice <see cref="Timeout"/>.</summary>
+    /// <value>Default 2.</value>
+    public int MaxRetries { get; init; } = ProviderPipeline.DefaultMaxRetries;
 
     /// <summary>How payloads become keys.</summary>
     /// <value>Default <see cref="GcpPayloadFormat.Auto"/>.</value>

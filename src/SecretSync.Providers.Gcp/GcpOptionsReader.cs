@@ -8,6 +8,13 @@ internal static class GcpOptionsReader
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
+    // Both name what the default method uses.
+    private static readonly Dictionary<string, GcpAuthMethod> MethodAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["adc"] = GcpAuthMethod.Default,
+        ["workloadIdentity"] = GcpAuthMethod.Default,
+    };
+
     /// <summary>Reads the settings, adding one <see cref="SettingError"/> per problem.</summary>
     /// <returns>The options, or <see langword="null"/> when any error was found.</returns>
     public static GcpOptions? Read(ProviderSettings settings, List<SettingError> errors)
@@ -25,8 +32,9 @@ internal static class GcpOptionsReader
             errors.Add(new SettingError(GcpSettingKeys.TlsCaFile, "tls.caFile needs an https:// endpoint; the endpoint uses plain http."));
         }
 
-        var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, DurationText.DefaultLimit.TotalMilliseconds);
-        var format = ReadFormat(settings, errors);
+        var timeout = SettingsReader.ReadTimeout(settings, GcpSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, GcpSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
+        var format = SettingsReader.ReadChoice(settings, GcpSettingKeys.PayloadFormat, GcpPayloadFormat.Auto, "auto (split JSON objects into keys) or raw", errors) ?? GcpPayloadFormat.Auto;
         var valueKey = SettingsReader.Trimmed(settings, GcpSettingKeys.ValueKey) ?? GcpOptions.DefaultValueKey;
         if (settings.Get(GcpSettingKeys.ValueKey) is not null && !IsSecretKey(valueKey))
         {
@@ -49,6 +57,7 @@ internal static class GcpOptionsReader
             AccessToken = token,
             CaFile = caFile,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             PayloadFormat = format,
             ValueKey = valueKey,
         };
@@ -104,19 +113,13 @@ internal static class GcpOptionsReader
         SettingsReader.CheckNotBlank(settings, [GcpSettingKeys.AuthCredentialsFile, GcpSettingKeys.AuthAccessTokenFile, GcpSettingKeys.AuthAccessToken],
             "name the file or remove the key.", errors);
 
-        var methodText = SettingsReader.Trimmed(settings, GcpSettingKeys.AuthMethod);
-        GcpAuthMethod? method = methodText?.ToLowerInvariant() switch
-        {
-            null => credentialsFile is not null ? GcpAuthMethod.ServiceAccountKey : tokenFile is not null || token is not null ? GcpAuthMethod.AccessToken : GcpAuthMethod.Default,
-            "default" or "adc" or "workloadidentity" => GcpAuthMethod.Default,
-            "serviceaccountkey" => GcpAuthMethod.ServiceAccountKey,
-            "accesstoken" => GcpAuthMethod.AccessToken,
-            _ => null,
-        };
+        var implied = credentialsFile is not null ? GcpAuthMethod.ServiceAccountKey
+            : tokenFile is not null || token is not null ? GcpAuthMethod.AccessToken
+            : GcpAuthMethod.Default;
+        var method = SettingsReader.ReadChoice(settings, GcpSettingKeys.AuthMethod, implied,
+            "default (application default credentials / Workload Identity), serviceAccountKey or accessToken", errors, MethodAliases);
         if (method is null)
         {
-            errors.Add(new SettingError(GcpSettingKeys.AuthMethod,
-                $"auth.method '{methodText}' is not supported; use default (application default credentials / Workload Identity), serviceAccountKey or accessToken."));
             return (GcpAuthMethod.Default, null, null, null);
         }
 
@@ -150,21 +153,6 @@ internal static class GcpOptionsReader
         }
 
         return (method.Value, credentialsFile, tokenFile, token);
-    }
-
-    private static GcpPayloadFormat ReadFormat(ProviderSettings settings, List<SettingError> errors)
-    {
-        var text = SettingsReader.Trimmed(settings, GcpSettingKeys.PayloadFormat);
-        switch (text?.ToLowerInvariant())
-        {
-            case null or "auto":
-                return GcpPayloadFormat.Auto;
-            case "raw":
-                return GcpPayloadFormat.Raw;
-            default:
-                errors.Add(new SettingError(GcpSettingKeys.PayloadFormat, $"payloadFormat '{text}' is not supported; use auto (split JSON objects into keys) or raw."));
-                return GcpPayloadFormat.Auto;
-        }
     }
 
     private static bool IsSecretKey(string key) =>

@@ -25,7 +25,7 @@ internal sealed class GcpProvider : SecretProvider<GcpOptions>
 
     /// <summary>Connects a client for already-read options.</summary>
     internal GcpClient Connect(string name, GcpOptions options) =>
-        new(name, options, GcpTokens.Create(options, _defaultCredentials), Time, LoggerFactory, Metrics);
+        new(name, options, GcpCredentials.Create(options, _defaultCredentials), Time, LoggerFactory, Metrics);
 
     protected override GcpOptions? Read(ProviderSettings settings, List<SettingError> errors) => GcpOptionsReader.Read(settings, errors);
 

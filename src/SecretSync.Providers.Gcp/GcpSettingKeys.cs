@@ -28,6 +28,9 @@ public static class GcpSettingKeys
     /// <summary>Per-request timeout, e.g. <c>10s</c>, <c>500ms</c>, <c>1m</c>; default <c>10s</c>.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt (0–10); default 2.</summary>
+    public const string RetryMaxRetries = "retry.maxRetries";
+
     /// <summary><c>auto</c> (default: a JSON object payload is split into keys, anything else is one key) or <c>raw</c> (always one key).</summary>
     public const string PayloadFormat = "payloadFormat";
 
@@ -38,7 +41,7 @@ public static class GcpSettingKeys
     public static IReadOnlyList<string> All { get; } =
     [
         Project, Endpoint, AuthMethod, AuthCredentialsFile,
-        AuthAccessTokenFile, AuthAccessToken, TlsCaFile, Timeout, PayloadFormat,
+        AuthAccessTokenFile, AuthAccessToken, TlsCaFile, Timeout, RetryMaxRetries, PayloadFormat,
         ValueKey,
     ];
 }

@@ -28,6 +28,7 @@ internal sealed class GcpTransport : ProviderTransport<ProviderReply>
             Endpoint = options.Endpoint,
             TlsSettings = "tls.caFile",
             Timeout = options.Timeout,
+            MaxRetries = options.MaxRetries,
             Time = time,
             Ssl = CustomCaTrust.ClientOptions(options.CaFile, options.Endpoint.IdnHost, (path, reason) => GcpLog.CaFileUnusable(logger, path, reason)),
             MaxResponseBytes = MaxResponseBytes,

@@ -21,7 +21,7 @@ internal sealed class VaultClient : ProviderClient, ISourceWatcher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly VaultTransport _transport;
-    private readonly VaultTokenSession _session;
+    private readonly VaultCredentials _session;
     private readonly VaultEventStream _events;
     private readonly CancellationTokenSource _lifetime = new();
 
@@ -32,12 +32,12 @@ internal sealed class VaultClient : ProviderClient, ISourceWatcher
         _time = time;
         _logger = loggerFactory.CreateLogger<VaultClient>();
         _transport = new VaultTransport(provider, options, time, _logger);
-        _session = new VaultTokenSession(provider, options, _transport, time, loggerFactory.CreateLogger<VaultTokenSession>(), metrics, environment);
+        _session = new VaultCredentials(provider, options, _transport, time, loggerFactory.CreateLogger<VaultCredentials>(), metrics, environment);
         _events = new VaultEventStream(provider, options, _transport, _session, time, loggerFactory.CreateLogger<VaultEventStream>(), metrics);
     }
 
     /// <summary>The token session, for tests.</summary>
-    internal VaultTokenSession Session => _session;
+    internal VaultCredentials Session => _session;
 
     protected override async ValueTask<IReadOnlyDictionary<string, VersionResult>> CheckVersionsCoreAsync(
         IReadOnlyCollection<string> paths, CancellationToken cancellationToken)

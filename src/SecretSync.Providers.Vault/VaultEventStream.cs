@@ -33,13 +33,13 @@ internal sealed class VaultEventStream
     private readonly string _provider;
     private readonly VaultOptions _options;
     private readonly VaultTransport _transport;
-    private readonly VaultTokenSession _session;
+    private readonly VaultCredentials _session;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ProviderMetrics _metrics;
 
     public VaultEventStream(
-        string provider, VaultOptions options, VaultTransport transport, VaultTokenSession session, TimeProvider time, ILogger logger, ProviderMetrics metrics)
+        string provider, VaultOptions options, VaultTransport transport, VaultCredentials session, TimeProvider time, ILogger logger, ProviderMetrics metrics)
     {
         _provider = provider;
         _options = options;

@@ -1,3 +1,5 @@
+using SecretSync.Providers.Common;
+
 namespace SecretSync.Providers.Vault;
 
 /// <summary>How the adapter authenticates to Vault.</summary>
@@ -102,6 +104,10 @@ public sealed class VaultOptions
     /// <summary>How long one HTTP attempt may take; a whole call (with retries) is bounded by twice this.</summary>
     /// <value>Default 10 seconds.</value>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt, within twice <see cref="Timeout"/>.</summary>
+    /// <value>Default 2.</value>
+    public int MaxRetries { get; init; } = ProviderPipeline.DefaultMaxRetries;
 
     /// <summary>Whether to subscribe to event notifications.</summary>
     /// <value>Default <see cref="VaultEventsMode.Auto"/>.</value>

@@ -25,7 +25,7 @@ internal static class VaultOptionsReader
             errors.Add(new SettingError(VaultSettingKeys.Namespace, "namespace is empty; remove it or name a Vault namespace, e.g. team-a/."));
         }
 
-        var method = ReadMethod(settings, errors);
+        var method = SettingsReader.ReadChoice(settings, VaultSettingKeys.AuthMethod, VaultAuthMethod.Token, "token, approle or kubernetes", errors);
         var token = Alias(settings, VaultSettingKeys.AuthToken, VaultSettingKeys.Token, errors);
         var tokenFile = Alias(settings, VaultSettingKeys.AuthTokenFile, VaultSettingKeys.TokenFile, errors);
         var roleId = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthRoleId);
@@ -45,9 +45,9 @@ internal static class VaultOptionsReader
         }
 
         var (caFile, insecure, serverName) = ReadTls(settings, address, errors);
-        // Any length parses here, so an over-long timeout is reported as out of range rather than as not a duration.
-        var timeout = SettingsReader.ReadTimeout(settings, VaultSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors, TimeSpan.MaxValue.TotalMilliseconds / 2);
-        var events = ReadEvents(settings, errors);
+        var timeout = SettingsReader.ReadTimeout(settings, VaultSettingKeys.Timeout, TimeSpan.FromSeconds(10), MaxTimeout, errors);
+        var maxRetries = SettingsReader.ReadMaxRetries(settings, VaultSettingKeys.RetryMaxRetries, ProviderPipeline.DefaultMaxRetries, errors);
+        var events = SettingsReader.ReadChoice(settings, VaultSettingKeys.Events, VaultEventsMode.Auto, "auto, on or off", errors) ?? VaultEventsMode.Auto;
 
         if (SettingsReader.HasErrorsSince(errors, before) || address is null || method is null)
         {
@@ -72,6 +72,7 @@ internal static class VaultOptionsReader
             InsecureSkipVerify = insecure,
             ServerName = serverName,
             Timeout = timeout,
+            MaxRetries = maxRetries,
             Events = events,
         };
     }
@@ -116,23 +117,6 @@ internal static class VaultOptionsReader
         }
 
         return path;
-    }
-
-    private static VaultAuthMethod? ReadMethod(ProviderSettings settings, List<SettingError> errors)
-    {
-        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.AuthMethod);
-        switch (text?.ToLowerInvariant())
-        {
-            case null or "token":
-                return VaultAuthMethod.Token;
-            case "approle":
-                return VaultAuthMethod.AppRole;
-            case "kubernetes":
-                return VaultAuthMethod.Kubernetes;
-            default:
-                errors.Add(new SettingError(VaultSettingKeys.AuthMethod, $"auth.method '{text}' is not supported; use token, approle or kubernetes."));
-                return null;
-        }
     }
 
     private static void CheckAuth(
@@ -261,23 +245,6 @@ internal static class VaultOptionsReader
         }
 
         return (caFile, insecure, serverName);
-    }
-
-    private static VaultEventsMode ReadEvents(ProviderSettings settings, List<SettingError> errors)
-    {
-        var text = SettingsReader.Trimmed(settings, VaultSettingKeys.Events);
-        switch (text?.ToLowerInvariant())
-        {
-            case null or "auto":
-                return VaultEventsMode.Auto;
-            case "on":
-                return VaultEventsMode.On;
-            case "off":
-                return VaultEventsMode.Off;
-            default:
-                errors.Add(new SettingError(VaultSettingKeys.Events, $"events '{text}' is not supported; use auto, on or off."));
-                return VaultEventsMode.Auto;
-        }
     }
 
     private static string? Alias(ProviderSettings settings, string key, string alias, List<SettingError> errors)

@@ -58,6 +58,9 @@ public static class VaultSettingKeys
     /// <summary>Per-request timeout, e.g. <c>10s</c>, <c>500ms</c>, <c>1m</c>; default <c>10s</c>.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>How many times a failed call (5xx, short 429, network) is retried after its first attempt (0–10); default 2.</summary>
+    public const string RetryMaxRetries = "retry.maxRetries";
+
     /// <summary>Event subscription: <c>auto</c> (default), <c>on</c> or <c>off</c>.</summary>
     public const string Events = "events";
 
@@ -68,6 +71,6 @@ public static class VaultSettingKeys
         AuthToken, AuthTokenFile, Token, TokenFile,
         AuthRoleId, AuthSecretId, AuthSecretIdFile, AuthRole,
         AuthMountPath, AuthJwtPath, TlsCaFile,
-        TlsInsecureSkipVerify, TlsServerName, Timeout, Events,
+        TlsInsecureSkipVerify, TlsServerName, Timeout, RetryMaxRetries, Events,
     ];
 }

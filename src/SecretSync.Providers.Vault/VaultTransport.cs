@@ -26,6 +26,7 @@ internal sealed class VaultTransport : ProviderTransport<ProviderReply>
             Endpoint = options.Address,
             TlsSettings = "tls.caFile / tls.serverName",
             Timeout = options.Timeout,
+            MaxRetries = options.MaxRetries,
             Time = time,
             Ssl = VaultTls.Create(options, logger),
             MaxResponseBytes = MaxResponseBytes,

@@ -1,6 +1,7 @@
 using System.Text;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Common;
 
 namespace SecretSync.Providers.Aws.Tests;
 
@@ -213,7 +214,7 @@ public sealed class AwsReadTests : IAsyncLifetime
         var failed = Assert.IsType<ReadResult.Failed>(await client.ReadAsync("app/db", null, default));
 
         Assert.Equal(FailureKind.Unavailable, failed.Failure.Kind);
-        Assert.Equal(1 + AwsTransport.MaxRetries, _bed.Count("GetSecretValue"));
+        Assert.Equal(1 + ProviderPipeline.DefaultMaxRetries, _bed.Count("GetSecretValue"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SecretSync.Core.Providers;
 using SecretSync.DevStack.Hosting;
+using SecretSync.Providers.Common;
 using SecretSync.Providers.Contract;
 
 namespace SecretSync.Providers.Vault.Tests;
@@ -54,7 +55,7 @@ public sealed class VaultFaultTests
 
         Expect.Failed(await client.ReadAsync("app", null, CancellationToken.None), FailureKind.Unavailable);
 
-        Assert.Equal(1 + VaultTransport.MaxRetries, bed.Count("read"));
+        Assert.Equal(1 + ProviderPipeline.DefaultMaxRetries, bed.Count("read"));
     }
 
     [Fact]

@@ -171,14 +171,25 @@ public sealed class VaultOptionsReaderTests
     [InlineData("10s", 10_000)]
     [InlineData("500ms", 500)]
     [InlineData("1m30s", 90_000)]
-    [InlineData("2", 2_000)]
-    [InlineData("0.25", 250)]
+    [InlineData("0.25s", 250)]
     public void Timeout_AcceptsDurations(string text, int milliseconds)
     {
         var (options, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("timeout", text));
 
         Assert.Empty(errors.ErrorsOnly());
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options!.Timeout);
+    }
+
+    [Theory]
+    [InlineData("2", "2s")]
+    [InlineData("0.25", "0.25s")]
+    public void Timeout_BareNumber_IsRefusedWithTheUnitToAdd(string text, string instead)
+    {
+        var (_, errors) = Read(("address", "https://v:8200"), ("auth.token", "t"), ("timeout", text));
+
+        var error = Assert.Single(errors);
+        Assert.Equal("timeout", error.Key);
+        Assert.Contains($"a number needs a unit, e.g. {instead}", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using SecretSync.Audit.FileChain;
 using SecretSync.Audit.Postgres;
 using SecretSync.Audit.Query;
 using SecretSync.Core.Audit;
+using SecretSync.Core.Configuration;
 using Spectre.Console;
 
 namespace SecretSync.Cli.Commands;
@@ -14,7 +14,7 @@ namespace SecretSync.Cli.Commands;
 /// <summary><c>secretsync audit</c>: queries, tails or verifies the audit log, from the hash-chained files or PostgreSQL.</summary>
 /// <remarks>Exit codes: 0 done (or verified and authenticated), 1 the chain does not verify or holds an unreadable record, 2 bad input or
 /// unreadable path, 3 (<c>--verify</c>) links and sequence intact but nothing authenticated: no key given, or only legacy unkeyed records.</remarks>
-internal static partial class AuditCommand
+internal static class AuditCommand
 {
     /// <summary>Where <c>secretsync dev</c> keeps its chain with the default <c>--state-dir</c>.</summary>
     public const string DevDefaultPath = ".secretsync-dev/audit";
@@ -236,27 +236,8 @@ internal static partial class AuditCommand
     /// <summary>A time from <c>--since</c>/<c>--until</c>: a duration meaning that long before <paramref name="now"/>, or an RFC 3339 time.</summary>
     internal static DateTimeOffset? ParseWhen(string text, DateTimeOffset now)
     {
-        var parts = DurationPart().Matches(text);
-        if (parts.Count > 0 && parts.Sum(p => p.Length) == text.Length)
+        if (Duration.TryParse(text, out var ago))
         {
-            var ago = TimeSpan.Zero;
-            foreach (Match part in parts)
-            {
-                if (!long.TryParse(part.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 100_000_000)
-                {
-                    return null;
-                }
-
-                ago += part.Groups[2].Value switch
-                {
-                    "ms" => TimeSpan.FromMilliseconds(amount),
-                    "s" => TimeSpan.FromSeconds(amount),
-                    "m" => TimeSpan.FromMinutes(amount),
-                    "h" => TimeSpan.FromHours(amount),
-                    _ => TimeSpan.FromDays(amount),
-                };
-            }
-
             return ago < now - DateTimeOffset.MinValue ? now - ago : null;
         }
 
@@ -414,9 +395,6 @@ internal static partial class AuditCommand
         await Console.Error.WriteLineAsync($"error: {message}");
         return exitCode;
     }
-
-    [GeneratedRegex(@"(\d+)(ms|s|m|h|d)", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPart();
 
     private sealed record Request(
         string? Path, string? Database, string? Since, string? Until, string? Cluster, string? Namespace, string? Secret, string? Source,

@@ -7,7 +7,6 @@ using SecretSync.Audit.Postgres;
 using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.Daemon.Hosting;
-using SecretSync.Providers.Common;
 using Spectre.Console;
 
 namespace SecretSync.Cli.Commands;
@@ -415,9 +414,15 @@ internal static partial class RotateCommand
             }
         }
 
-        if (!DurationText.TryParse(request.Timeout, DurationText.DefaultLimit.TotalMilliseconds, out timeout) || timeout <= TimeSpan.Zero)
+        if (!Duration.TryParse(request.Timeout, out timeout))
         {
-            problem = $"--timeout '{request.Timeout}' is not a duration such as 90s, 5m or 1h30m.";
+            problem = $"--timeout '{request.Timeout}' is not a duration; {Duration.Hint(request.Timeout)}.";
+            return false;
+        }
+
+        if (timeout <= TimeSpan.Zero)
+        {
+            problem = $"--timeout '{request.Timeout}' must be longer than 0, e.g. 5m.";
             return false;
         }
 

@@ -209,9 +209,24 @@ internal sealed class Section(ConfigReader reader, YamlMappingNode node, string 
             double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v) && valid(v),
             expected);
 
-    public TimeSpan Duration(string key, TimeSpan fallback) =>
-        Value(key, fallback, (string text, out TimeSpan v) => Configuration.Duration.TryParse(text, out v) && v > TimeSpan.Zero,
-            "a positive duration such as 500ms, 30s, 5m or 1h30m");
+    /// <summary>A positive <see cref="Configuration.Duration"/>; a bare number is reported with the unit it needs.</summary>
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        var expected = $"a positive duration such as {Configuration.Duration.Examples}";
+        if (Get(key) is not { } value || reader.Scalar(value, FieldOf(key), expected) is not { } text)
+        {
+            return fallback;
+        }
+
+        if (Configuration.Duration.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+        {
+            return duration;
+        }
+
+        var hint = Configuration.Duration.TryParse(text, out _) ? "" : $"; {Configuration.Duration.Hint(text)}";
+        reader.Report(value, FieldOf(key), $"must be {expected}, got '{text}'{hint}");
+        return fallback;
+    }
 
     public bool Bool(string key, bool fallback) =>
         Value(key, fallback, (string text, out bool v) => (v = text == "true") || text == "false", "true or false");

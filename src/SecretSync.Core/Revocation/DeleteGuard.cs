@@ -102,7 +102,7 @@ public sealed class DeleteGuard(TimeProvider time)
 
             var revoked = wanted.Count(d => d.Cause == DeletionCause.Revoked);
             var summary = $"holding {wanted.Count} deletions ({revoked} revoked, {wanted.Count - revoked} pruned): with {_recent.Count} already made " +
-                $"in the last {DurationText(settings.Window)} that exceeds both {settings.Count} deletions and {settings.Share:P0} of {managedSecrets} managed Secrets";
+                $"in the last {Duration.Format(settings.Window)} that exceeds both {settings.Count} deletions and {settings.Share:P0} of {managedSecrets} managed Secrets";
             return new GuardVerdict([], [.. wanted.OrderBy(d => d.Secret.ToString(), StringComparer.Ordinal)], _hold.Id, false, _recent.Count, summary);
         }
     }
@@ -126,9 +126,6 @@ public sealed class DeleteGuard(TimeProvider time)
         var canonical = string.Join('\n', secrets.Select(s => s.ToString()).Order(StringComparer.Ordinal)) + "\n@" + since.ToUnixTimeMilliseconds();
         return "hold-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12];
     }
-
-    private static string DurationText(TimeSpan span) =>
-        span.TotalHours >= 1 && span.Minutes == 0 ? $"{span.TotalHours:0}h" : span.TotalMinutes >= 1 && span.Seconds == 0 ? $"{span.TotalMinutes:0}m" : $"{span.TotalSeconds:0}s";
 
     private sealed record Hold(HashSet<NamespacedName> Secrets, string Id);
 }

@@ -46,7 +46,7 @@ public static class DaemonHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Quartz", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // A host that fails to start (a port in use) throws to the caller, which reports it in one line; the host's own log of it is a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://{options.ListenAddress}:{options.Port ?? config.Server.Port}"));
@@ -83,11 +83,11 @@ public static class DaemonHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuditTrail>>()));
         builder.Services.AddSingleton<AuditSinks>();
-        builder.Services.AddSingleton<PrometheusExposition>();
+        builder.Services.AddSecretSyncTelemetry(options.Instance, Environment.GetEnvironmentVariable);
         builder.Services.AddHostedService<SyncService>();
 
         var app = builder.Build();
-        Endpoints.Map(app, runtime, app.Services.GetRequiredService<PrometheusExposition>());
+        Endpoints.Map(app, runtime);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

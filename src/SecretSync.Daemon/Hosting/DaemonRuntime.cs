@@ -5,7 +5,7 @@ namespace SecretSync.Daemon.Hosting;
 /// <summary>The running daemon's state as the endpoints and the CLI see it.</summary>
 public sealed class DaemonRuntime
 {
-    private volatile SyncEngine? _engine;
+    private volatile SyncHealth? _sync;
 
     /// <summary>This replica's identity.</summary>
     public string Instance { get; internal init; } = "";
@@ -23,7 +23,7 @@ public sealed class DaemonRuntime
     public DateTimeOffset? LeadingSince { get; internal set; }
 
     /// <summary>When a cycle last ended with every provider answering and no target failing.</summary>
-    public DateTimeOffset? LastSuccessfulSync => Engine?.LastCleanSync;
+    public DateTimeOffset? LastSuccessfulSync => Sync?.LastCleanSync;
 
     /// <summary>In this leadership term, a cycle ended with every provider answering and no target failing.</summary>
     public bool ConvergedThisTerm => LastSuccessfulSync is { } clean && LeadingSince is { } since && clean >= since;
@@ -64,23 +64,24 @@ public sealed class DaemonRuntime
                 return "ready: leading, converged";
             }
 
-            var engine = Engine;
+            var engine = Sync;
             var down = engine?.UsedProviders().Where(p => !engine.IsProviderUp(p)).ToList() ?? [];
             return $"first sync as leader has not converged: {engine?.Failing ?? 0} target(s) failing"
                 + (down.Count > 0 ? $", provider(s) not answering: {string.Join(", ", down)}" : "") + " (see /status)";
         }
     }
 
-    internal SyncEngine? Engine
+    /// <summary>The sync engine's health, once it runs.</summary>
+    internal SyncHealth? Sync
     {
-        get => _engine;
-        set => _engine = value;
+        get => _sync;
+        set => _sync = value;
     }
 
     /// <summary>What is synced where and the last errors, never values: the <c>/status</c> document.</summary>
     public DaemonStatus Snapshot()
     {
-        var engine = Engine;
+        var engine = Sync;
         var plan = engine?.Plan;
         var verdict = engine?.Deletions;
         return new DaemonStatus(

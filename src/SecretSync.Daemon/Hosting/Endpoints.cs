@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using SecretSync.Daemon.Metrics;
 
 namespace SecretSync.Daemon.Hosting;
 
@@ -19,13 +18,13 @@ internal static class Endpoints
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static void Map(WebApplication app, DaemonRuntime runtime, PrometheusExposition exposition)
+    public static void Map(WebApplication app, DaemonRuntime runtime)
     {
         app.MapGet("/healthz", () => runtime.Failure is null
             ? Results.Text("ok\n")
             : Results.Text("the sync loop stopped; the process is exiting\n", statusCode: StatusCodes.Status500InternalServerError));
         app.MapGet("/readyz", () => Results.Text(runtime.Readiness + "\n", statusCode: runtime.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", () => Results.Text(exposition.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(runtime.Snapshot(), StatusJson));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecretSync.Audit;
@@ -7,8 +8,6 @@ using SecretSync.Core.Model;
 using SecretSync.Core.Providers;
 using SecretSync.Core.Rendering;
 using SecretSync.Daemon.Leadership;
-using SecretSync.Daemon.Queue;
-using SecretSync.Daemon.Restarts;
 using SecretSync.Daemon.Sync;
 using SecretSync.Kubernetes.Client;
 using SecretSync.Kubernetes.Errors;
@@ -31,9 +30,6 @@ internal sealed class SyncService(
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<SyncService>();
-    private volatile WorkQueue<WorkKey>? _queue;
-    private volatile WorkloadRestarter? _restarter;
-    private TaskCompletionSource _configChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -70,35 +66,30 @@ internal sealed class SyncService(
         var leaseNamespace = initialConfig.LeaderElection.Namespace ?? kube.DefaultNamespace;
         var key = await LoadInstallKeyAsync(leaseNamespace, stoppingToken);
         auditSinks.Start(audit, initialConfig, key);
-        var cluster = new ClusterState(new ContentHasher(key));
-        await using var providers = new ProviderConnections(registry);
-        var status = new StatusBoard();
-        var engine = default(SyncEngine);
-        using var metrics = new SyncMetrics(
-            () => cluster.ManagedCount,
-            () => _queue?.Depth ?? 0,
-            () => runtime.LastSuccessfulSync?.ToUnixTimeMilliseconds() / 1000.0,
-            () => engine?.BrakeHolds == true ? 1 : 0,
-            () => runtime.IsLeader ? 1 : 0,
-            () => engine?.Deletions?.Held.Count ?? 0,
-            () => runtime.IsLeader ? engine?.NotConverged ?? 0 : 0,
-            () => runtime.IsLeader && engine is not null ? engine.UsedProviders().Select(p => (p, engine.IsProviderUp(p))) : []);
-        using var restartMetrics = new RestartMetrics(() => _restarter?.PendingCount ?? 0, () => _restarter?.RestartingCount ?? 0);
-        var approvals = new LeaseApprovals(kube.Leases, leaseNamespace, initialConfig.LeaderElection.LeaseName);
-        engine = new SyncEngine(kube, cluster, providers, audit, status, metrics, approvals, time, loggers.CreateLogger<SyncEngine>());
-        runtime.Engine = engine;
-        await engine.ApplyConfigAsync(initialConfig, AuditTriggers.Startup);
+        await using var sync = new ServiceCollection()
+            .AddSingleton(kube)
+            .AddSingleton(registry)
+            .AddSingleton(audit)
+            .AddSingleton(runtime)
+            .AddSingleton(time)
+            .AddSingleton(loggers)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddSyncEngine(new ContentHasher(key), new LeaseApprovals(kube.Leases, leaseNamespace, initialConfig.LeaderElection.LeaseName))
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        runtime.Sync = sync.GetRequiredService<SyncHealth>();
+        _ = sync.GetRequiredService<SyncMetrics>();
+        var cluster = sync.GetRequiredService<ClusterState>();
+        var watch = sync.GetRequiredService<ClusterWatch>();
+        var config = sync.GetRequiredService<ConfigApplier>();
+        await config.ApplyAsync(initialConfig, AuditTriggers.Startup);
         audit.Record(AuditActions.ConfigLoaded, AuditOutcomes.Success, e => e with { Trigger = AuditTriggers.Startup, Detail = $"loaded {configFile.Path}" });
 
         var namespacesSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var secretsSynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watches = Task.WhenAll(
-            ReflectAsync(kube.Namespaces.ReflectAsync(null, null, stoppingToken), engine.OnNamespaceEvent, namespacesSynced),
-            ReflectAsync(
-                kube.Secrets.ReflectAsync(null, SecretWatch, stoppingToken),
-                engine.OnSecretEvent,
-                secretsSynced),
-            configFile.WatchAsync(result => OnConfigChangedAsync(engine, result), stoppingToken));
+            ReflectAsync(kube.Namespaces.ReflectAsync(null, null, stoppingToken), watch.OnNamespaceEvent, namespacesSynced),
+            ReflectAsync(kube.Secrets.ReflectAsync(null, SecretWatch, stoppingToken), watch.OnSecretEvent, secretsSynced),
+            configFile.WatchAsync(result => OnConfigChangedAsync(config, result), stoppingToken));
 
         await Task.WhenAll(namespacesSynced.Task, secretsSynced.Task).WaitAsync(stoppingToken);
         runtime.CachesSynced = true;
@@ -111,72 +102,20 @@ internal sealed class SyncService(
                 kube.Leases, leaseNamespace, election.LeaseName, options.Instance,
                 new LeaderElectionTimings(election.LeaseDuration, election.RenewDeadline, election.RetryPeriod),
                 time, loggers.CreateLogger<LeaderElector>());
-            await elector.RunAsync(term => LeadAsync(engine, providers, restartMetrics, term), stoppingToken);
+            await elector.RunAsync(term => LeadAsync(sync, term), stoppingToken);
         }
         else
         {
-            await LeadAsync(engine, providers, restartMetrics, stoppingToken);
+            await LeadAsync(sync, stoppingToken);
         }
 
         await watches;
     }
 
-    /// <summary>One leadership term: only the leader reconciles, writes and restarts workloads.</summary>
-    private async Task LeadAsync(SyncEngine engine, ProviderConnections providers, RestartMetrics restartMetrics, CancellationToken term)
+    private static async Task LeadAsync(IServiceProvider sync, CancellationToken term)
     {
-        var queue = new WorkQueue<WorkKey>(engine.Config?.Sync.Concurrency ?? 8, time);
-        engine.Enqueue = queue.Enqueue;
-        _queue = queue;
-        var restarter = new WorkloadRestarter(
-            kube, secret => ManagedKeyDigests(engine.Cluster, secret), audit, restartMetrics,
-            () => engine.Config?.Restarts ?? new RestartSettings(), time, loggers.CreateLogger<WorkloadRestarter>());
-        engine.Rotations = restarter;
-        _restarter = restarter;
-        var restarting = restarter.RunAsync(term);
-        runtime.LeadingSince = time.GetUtcNow();
-        runtime.IsLeader = true;
-        var workers = queue.RunAsync(engine.HandleAsync, term);
-        try
-        {
-            engine.RefreshDesired(AuditTriggers.Startup);
-            engine.ScheduleFullSync(AuditTriggers.Startup);
-            await WaitIdleAsync(queue, term);
-            engine.NoteCycle();
-            runtime.FirstSyncDone = true;
-            if (runtime.ConvergedThisTerm)
-            {
-                _logger.LogInformation("First full sync done: {Secrets} managed Secrets.", engine.Cluster.ManagedCount);
-            }
-            else
-            {
-                _logger.LogWarning("First full pass finished without converging: {Readiness}. Not ready until it converges; the last good Secrets stay.", runtime.Readiness);
-            }
-
-            while (!term.IsCancellationRequested)
-            {
-                var changed = _configChanged.Task;
-                using var streams = CancellationTokenSource.CreateLinkedTokenSource(term);
-                await using var schedule = await PollSchedule.StartAsync(engine, engine.Config!.Providers.Keys, term);
-                var watchers = providers.All.Where(p => p.Source is ISourceWatcher)
-                    .Select(p => FollowChangesAsync(engine, p.Name, (ISourceWatcher)p.Source, streams.Token)).ToList();
-                await changed.WaitAsync(term);
-                await streams.CancelAsync();
-                await Task.WhenAll(watchers);
-            }
-        }
-        catch (OperationCanceledException) when (term.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            engine.Enqueue = (_, _) => { };
-            engine.Rotations = null;
-            runtime.IsLeader = false;
-            runtime.FirstSyncDone = false;
-            await workers;
-            await restarting;
-            _restarter = null;
-        }
+        await using var scope = sync.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<LeadershipTerm>().RunAsync(term);
     }
 
     /// <summary>Loads the install key, waiting out an API server that is unavailable or throttling, as the watches do.</summary>
@@ -208,56 +147,7 @@ internal sealed class SyncService(
         ChannelCapacity = 8,
     };
 
-    private static IReadOnlyDictionary<string, string>? ManagedKeyDigests(ClusterState cluster, NamespacedName secret) =>
-        cluster.Find(secret) is { } entry && Annotations.IsManaged(entry.Secret.Labels) ? entry.KeyDigests : null;
-
-    private static async Task WaitIdleAsync(WorkQueue<WorkKey> queue, CancellationToken cancellationToken)
-    {
-        var quiet = 0;
-        while (quiet < 3)
-        {
-            await Task.Delay(20, cancellationToken);
-            quiet = queue.Depth == 0 && queue.InFlight == 0 ? quiet + 1 : 0;
-        }
-    }
-
-    private async Task FollowChangesAsync(SyncEngine engine, string provider, ISourceWatcher watcher, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var change in watcher.WatchAsync(cancellationToken))
-            {
-                switch (change)
-                {
-                    case SourceEvent.Connected:
-                        engine.SetPushLive(provider, true);
-                        _logger.LogInformation("Provider {Provider} pushes changes; scheduled polls rest.", provider);
-                        engine.Enqueue(WorkKey.ForPoll(provider), AuditTriggers.Event);
-                        break;
-                    case SourceEvent.Lost lost:
-                        if (engine.IsPushLive(provider))
-                        {
-                            _logger.LogInformation("Provider {Provider} change stream lost ({Reason}); polling.", provider, lost.Reason);
-                        }
-
-                        engine.SetPushLive(provider, false);
-                        break;
-                    case SourceEvent.Changed changed:
-                        engine.OnSourceChanged(provider, changed.Path);
-                        break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            engine.SetPushLive(provider, false);
-        }
-    }
-
-    private async Task OnConfigChangedAsync(SyncEngine engine, ConfigResult result)
+    private async Task OnConfigChangedAsync(ConfigApplier config, ConfigResult result)
     {
         switch (result)
         {
@@ -271,8 +161,7 @@ internal sealed class SyncService(
                 });
                 break;
             case ConfigResult.Valid valid:
-                await engine.ApplyConfigAsync(valid.Config, AuditTriggers.Config);
-                _restarter?.Reconfigure();
+                await config.ApplyAsync(valid.Config, AuditTriggers.Config);
                 var notes = (await auditSinks.ApplyAsync(audit, valid.Config)).ToList();
                 var pending = RestartBound.Changed(initialConfig, valid.Config);
                 if (pending.Count == 0)
@@ -292,7 +181,6 @@ internal sealed class SyncService(
                     Trigger = AuditTriggers.Config,
                     Detail = string.Join("; ", [$"reloaded {configFile.Path}", .. notes]),
                 });
-                Interlocked.Exchange(ref _configChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 break;
         }
     }

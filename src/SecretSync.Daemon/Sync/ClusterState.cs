@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SecretSync.Core.Desired;
 using SecretSync.Core.Model;
 using SecretSync.Core.Planning;
 using SecretSync.Core.Rendering;
@@ -14,6 +15,18 @@ namespace SecretSync.Daemon.Sync;
 internal sealed record ObservedEntry(ObservedSecret Secret, string ResourceVersion, string? Uid, IReadOnlyDictionary<string, string> KeyDigests)
 {
     public string? Annotation(string key) => Secret.Annotations.GetValueOrDefault(key);
+
+    /// <summary>True when this Secret already carries <paramref name="target"/> at <paramref name="version"/>, untouched since written.</summary>
+    public bool Carries(DesiredTarget target, string? version) =>
+        version is not null
+        && Secret.Seal == SealState.Valid
+        && Annotations.IsManaged(Secret.Labels)
+        && Secret.Type == target.Type
+        && Annotation(Annotations.ContentHash) == Secret.DataHash
+        && Annotation(Annotations.SourceVersion) == version
+        && Annotation(Annotations.Bundle) == target.Bundle
+        && Annotation(Annotations.Provider) == target.Source.Provider
+        && Annotation(Annotations.Source) == target.Source.Path;
 }
 
 /// <summary>The daemon's view of the cluster, fed by the Namespace and managed-Secret watches.</summary>

@@ -2,10 +2,13 @@ using System.Diagnostics.Metrics;
 
 namespace SecretSync.Daemon.Sync;
 
-/// <summary>The daemon's own instruments; exposed on <c>/metrics</c> by the Prometheus exposition.</summary>
+/// <summary>The daemon's own instruments; exposed on <c>/metrics</c> by the OpenTelemetry Prometheus exporter (see <c>Telemetry</c>).</summary>
 internal sealed class SyncMetrics : IDisposable
 {
     public const string MeterName = "SecretSync.Daemon";
+
+    // Seconds to minutes: a rotation reaches its Secrets within a poll interval or two, not within milliseconds.
+    private static readonly double[] PropagationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
     private readonly Meter _meter = new(MeterName);
 
     public SyncMetrics(
@@ -14,7 +17,11 @@ internal sealed class SyncMetrics : IDisposable
     {
         Syncs = _meter.CreateCounter<long>("secretsync_syncs", description: "Secret sync actions by action and outcome.");
         PropagationSeconds = _meter.CreateHistogram<double>(
-            "secretsync_rotation_propagation_seconds", "s", "Seconds from a source version's creation to the Secret write that carries it.");
+            "secretsync_rotation_propagation_seconds",
+            "s",
+            "Seconds from a source version's creation to the Secret write that carries it.",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = PropagationBuckets });
         ProviderChecks = _meter.CreateCounter<long>("secretsync_provider_version_checks", description: "Batch version checks (poll cycles) by provider and result.");
         _meter.CreateObservableGauge("secretsync_managed_secrets", managedSecrets, description: "Managed Secrets in the cluster.");
         _meter.CreateObservableGauge("secretsync_queue_depth", queueDepth, description: "Work items waiting in the queue.");

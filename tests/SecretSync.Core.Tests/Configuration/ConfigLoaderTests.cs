@@ -275,9 +275,9 @@ public sealed class ConfigLoaderTests
     }
 
     [Theory]
-    [InlineData("interval: 30", "sync.interval", "a positive duration")]
+    [InlineData("interval: 30", "sync.interval", "a number needs a unit, e.g. 30s")]
     [InlineData("interval: 0s", "sync.interval", "a positive duration")]
-    [InlineData("interval: 5d", "sync.interval", "a positive duration")]
+    [InlineData("interval: 5w", "sync.interval", "a positive duration")]
     [InlineData("jitter: 1", "sync.jitter", "up to (not including) 1")]
     [InlineData("jitter: -0.1", "sync.jitter", "from 0")]
     [InlineData("onSourceDeleted: keep", "sync.onSourceDeleted", "not one of delete, retain")]

@@ -1,11 +1,12 @@
 using SecretSync.Integration.Tests.Cli;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using SecretSync.Testing;
 
 namespace SecretSync.Integration.Tests.Chart;
 
 /// <summary>The chart under the real Helm (v4, from tests/peers): lint, render, and the schema's refusals.</summary>
-public sealed class HelmTests
+public sealed partial class HelmTests
 {
     private const string Chart = "charts/secretsync";
     private const string ReleaseNamespace = "secretsync";
@@ -140,6 +141,67 @@ public sealed class HelmTests
 
         Assert.True(JsonNode.DeepEquals(mine, helms), $"ChartConfig.Render:\n{mine}\nhelm template:\n{helms}");
     }
+
+    [PeerFact("helm")]
+    public async Task DefaultRender_ShipsNeitherDashboardNorAlerts()
+    {
+        var manifests = await TemplateAsync([]);
+
+        Assert.DoesNotContain(manifests, m => m["kind"]?.GetValue<string>() == "PrometheusRule");
+        Assert.DoesNotContain(manifests, m => m["metadata"]?["labels"]?["grafana_dashboard"] is not null);
+    }
+
+    [PeerFact("helm")]
+    public async Task HelmLint_Strict_WithTheMonitoringToggles_Passes()
+    {
+        var result = await Helm.RunAsync(["lint", "--strict", Chart, .. Required, .. MonitoringToggles]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [PeerFact("helm")]
+    public async Task MonitoringToggles_RenderADashboardAndAlerts_OnDocumentedMetricsOnly()
+    {
+        var manifests = await TemplateAsync([.. MonitoringToggles, "--set", "metrics.dashboard.labels.team=platform"]);
+
+        var dashboardMap = manifests.Single(m => m["metadata"]?["labels"]?["grafana_dashboard"]?.GetValue<string>() == "1");
+        Assert.Equal("ConfigMap", dashboardMap["kind"]!.GetValue<string>());
+        Assert.Equal("platform", dashboardMap["metadata"]!["labels"]!["team"]!.GetValue<string>());
+        var dashboard = JsonNode.Parse(dashboardMap["data"]!["secretsync.json"]!.GetValue<string>())!;
+        Assert.True(JsonNode.DeepEquals(dashboard, JsonNode.Parse(File.ReadAllText(Path.Combine(ChartFiles.ChartFolder, "dashboards", "secretsync.json")))));
+        var panelQueries = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray().Select(t => t!["expr"]!.GetValue<string>())).ToList();
+        Assert.NotEmpty(panelQueries);
+
+        var rule = manifests.Single(m => m["kind"]?.GetValue<string>() == "PrometheusRule");
+        Assert.Equal("monitoring.coreos.com/v1", rule["apiVersion"]!.GetValue<string>());
+        var alerts = rule["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject()).ToList();
+        Assert.Equal(
+            ["SecretSyncAuditEventsLost", "SecretSyncAuditSinkFailing", "SecretSyncDeleteGuardHolding", "SecretSyncNoLeader", "SecretSyncProviderDown",
+             "SecretSyncRotationNotPropagated", "SecretSyncStale", "SecretSyncWorkloadRestartsFailing"],
+            alerts.Select(a => a["alert"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(alerts, a => Assert.Contains($"namespace=\"{ReleaseNamespace}\"", a["expr"]!.GetValue<string>(), StringComparison.Ordinal));
+        // Helm must leave Prometheus's own template markers for the alert text.
+        Assert.Contains("{{ $labels.provider }}", alerts.Single(a => a["alert"]!.GetValue<string>() == "SecretSyncProviderDown")["annotations"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var documented = ReadmeMetrics.Names();
+        var used = panelQueries.Concat(alerts.Select(a => a["expr"]!.GetValue<string>())).SelectMany(MetricNames).ToHashSet(StringComparer.Ordinal);
+        var undocumented = used.Where(name => !documented.Contains(name) && !documented.Contains(HistogramSeries().Replace(name, "")))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.True(undocumented.Count == 0, "the dashboard or alerts query metrics README's table does not list: " + string.Join(", ", undocumented));
+        Assert.Contains("secretsync_audit_sink_failures_total", used);
+        Assert.Contains("secretsync_provider_up", used);
+    }
+
+    private static readonly string[] MonitoringToggles = ["--set", "metrics.dashboard.enabled=true", "--set", "metrics.prometheusRule.enabled=true"];
+
+    private static IEnumerable<string> MetricNames(string promql) => MetricName().Matches(promql).Select(m => m.Value);
+
+    [GeneratedRegex("secretsync_[a-z0-9_]+")]
+    private static partial Regex MetricName();
+
+    /// <summary>A histogram's series suffix; its family is the name without it.</summary>
+    [GeneratedRegex("_(bucket|sum|count)$")]
+    private static partial Regex HistogramSeries();
 
     private static JsonNode? RenderedConfig(IReadOnlyList<JsonObject> manifests) =>
         ChartFiles.ParseAll(manifests.Single(m => m["kind"]?.GetValue<string>() == "ConfigMap")["data"]!["config.yaml"]!.GetValue<string>())[0];

@@ -43,9 +43,9 @@ public sealed class RevocationBrakeTests
                 guard.GetProperty("held").EnumerateArray().Select(h => h.GetProperty("secret").GetString()!).Order(StringComparer.Ordinal));
         }
 
-        var metrics = await daemon.GetAsync("metrics");
-        Assert.Contains("secretsync_revocation_brake_engaged 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("secretsync_deletions_held 5", metrics, StringComparison.Ordinal);
+        var metrics = ResiliencePrometheus.Parse(await daemon.GetAsync("metrics"));
+        Assert.Equal(1, metrics.Sum("secretsync_revocation_brake_engaged"));
+        Assert.Equal(5, metrics.Sum("secretsync_deletions_held"));
 
         // Whoever reaches the pod port cannot approve: the old endpoint is gone, and an id alone changes nothing.
         var (posted, _) = await daemon.PostAsync($"revocations/approve?token={holdId}");

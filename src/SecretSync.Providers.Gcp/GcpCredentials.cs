@@ -14,7 +14,7 @@ internal interface IGcpTokenSource
 }
 
 /// <summary>Creates the token source for the configured auth method.</summary>
-internal static class GcpTokens
+internal static class GcpCredentials
 {
     public static IGcpTokenSource Create(GcpOptions options, Func<CancellationToken, Task<GoogleCredential>>? defaultCredentials = null) => options.AuthMethod switch
     {

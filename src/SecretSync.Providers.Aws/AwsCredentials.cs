@@ -21,13 +21,13 @@ internal sealed record AwsKeys(string AccessKeyId, string SecretAccessKey, strin
 /// itself. Explicit key files are read again on every call so a rotated file is picked up. Failures become
 /// <see cref="FailureKind.Unauthenticated"/> without any credential in the message.
 /// </remarks>
-internal sealed class AwsCredentialSource
+internal sealed class AwsCredentials
 {
     private readonly AwsOptions _options;
     private readonly Lock _gate = new();
     private AWSCredentials? _chain;
 
-    public AwsCredentialSource(AwsOptions options)
+    public AwsCredentials(AwsOptions options)
     {
         _options = options;
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SecretSync.Core.Configuration;
 using SecretSync.Core.Providers;
 using SecretSync.Providers.Common;
 
@@ -28,7 +29,7 @@ internal readonly record struct LeaseResult(VaultLease? Lease, ProviderFailure? 
 /// call, and not again within <see cref="RejectionCooldown"/> of a login that a refusal triggered, so a
 /// path the policy forbids cannot cause a login storm).
 /// </remarks>
-internal sealed class VaultTokenSession : IDisposable
+internal sealed class VaultCredentials : IDisposable
 {
     /// <summary>How long a token obtained after a refusal is trusted to be fresh; a 403 within it means "forbidden".</summary>
     public static readonly TimeSpan RejectionCooldown = TimeSpan.FromSeconds(30);
@@ -49,7 +50,7 @@ internal sealed class VaultTokenSession : IDisposable
     private ITimer? _maintenance;
     private (ProviderFailure Failure, DateTimeOffset At)? _lastLoginFailure;
 
-    public VaultTokenSession(
+    public VaultCredentials(
         string provider, VaultOptions options, VaultTransport transport, TimeProvider time, ILogger logger, ProviderMetrics metrics,
         Func<string, string?> environment)
     {
@@ -156,7 +157,7 @@ internal sealed class VaultTokenSession : IDisposable
         if (result.Lease is { } lease)
         {
             Volatile.Write(ref _current, lease);
-            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString().ToLowerInvariant(), DurationText.FormatTtl(lease.Ttl), lease.Renewable ? "renewable" : "not renewable");
+            VaultLog.LoggedIn(_logger, _provider, _options.AuthMethod.ToString().ToLowerInvariant(), Duration.FormatTtl(lease.Ttl), lease.Renewable ? "renewable" : "not renewable");
             ScheduleMaintenance(lease);
         }
         else
@@ -386,7 +387,7 @@ internal sealed class VaultTokenSession : IDisposable
 
             if (renewed is not null)
             {
-                VaultLog.Renewed(_logger, _provider, DurationText.FormatTtl(renewed.Ttl));
+                VaultLog.Renewed(_logger, _provider, Duration.FormatTtl(renewed.Ttl));
                 if (renewed.Ttl < lease.Ttl && CanLogIn)
                 {
                     // The TTL shrank: the token nears its max TTL and renewing would only shrink it further,
